@@ -1,0 +1,115 @@
+import * as path from 'node:path';
+import type { ModelHostTarget } from '../../activities';
+import { DEFAULT_OLLAMA_URL, probeOllama } from '../../activities/inference/probe';
+import { startOllamaSimulator } from '../../deploy/dev/ollama-simulator';
+import { locateTemporalCli, startDevServer, temporalAnswers, type DevServer } from '../../deploy/temporal/dev-server';
+import type { PlatformEnv } from '../../common/env';
+import type { JsonLogger } from '../../common/logger';
+import { runWorkers } from '../../workers/run-workers';
+import { installTelemetry } from '../../workers/telemetry';
+import { connectClient, webUiWorkflowUrl } from '../connection';
+import { submitInference } from '../submit-inference';
+
+const say = (line = ''): boolean => process.stdout.write(`${line}\n`);
+
+/** The sample first workflow: a donor digest request through the queue contract. */
+export function firstWorkflowPayload(now: Date) {
+  return {
+    agent_id: 'civicos-start',
+    calling_skill: 'donor-digest',
+    model: 'local/qwen-14b',
+    priority: 'high',
+    lane: 'prod',
+    task_class: 'summary',
+    max_tokens: 96,
+    callback: 'none',
+    idempotency_key: `first-run-${now.toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`,
+    system_prompt: 'You write short, warm donor digests for a civic nonprofit. Plain text, no invented figures.',
+    user_prompt:
+      'Summarise this week for the development team: Ada Okafor renewed her monthly gift (EUR 40); ' +
+      'the Lindqvist Family Fund pledged EUR 12,000 for the literacy programme; three first-time donors joined after the river clean-up.',
+  };
+}
+
+/**
+ * `npm start`: Temporal dev server (unless one answers), Ollama (real if one answers, else the
+ * simulator, labelled), the workers, and a first workflow end to end; runs until Ctrl-C.
+ */
+export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promise<void> {
+  installTelemetry({ logger, metricsPort: env.metricsPort });
+  const stops: Array<() => Promise<void>> = [];
+  let stopping = false;
+  const stopAll = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => logger.error('shutdown step failed', { error }));
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    say(`\n${signal}: stopping workers, simulator and dev server…`);
+    void stopAll().then(() => process.exit(0));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    let uiBase = `http://127.0.0.1:${env.uiPort}`;
+    if (await temporalAnswers(env.temporalAddress)) {
+      say(`Temporal: using the server already answering at ${env.temporalAddress}`);
+    } else {
+      const cli = await locateTemporalCli();
+      say(`Temporal: starting dev server (${cli.version.split('\n')[0]}) from ${cli.path}`);
+      const port = Number(env.temporalAddress.split(':').pop());
+      const server: DevServer = await startDevServer({
+        temporalPath: cli.path,
+        port,
+        uiPort: env.uiPort,
+        namespace: env.namespace,
+        dbFile: path.join(env.dataDir, 'temporal', 'civicos-dev.sqlite'),
+        logger,
+      });
+      stops.push(server.stop);
+      uiBase = server.uiUrl ?? uiBase;
+    }
+
+    const host = await chooseModelHost(env, logger, stops);
+    const workers = await runWorkers({ env, logger, hosts: [host] });
+    stops.unshift(workers.shutdown); // workers stop first, before what they talk to
+    workers.done.catch((error: unknown) => {
+      logger.error('a worker stopped with an error', { error });
+      void stopAll().then(() => process.exit(1));
+    });
+
+    const client = await connectClient(env);
+    const submission = await submitInference(client, firstWorkflowPayload(new Date()));
+    say(`Web UI:   ${uiBase}/namespaces/${env.namespace}/workflows`);
+    say(`Workflow: ${submission.workflowId} (task queue civicos)`);
+    say(`          ${webUiWorkflowUrl(uiBase, env.namespace, submission.workflowId)}`);
+    const result = await submission.handle.result();
+    say(`Result:   completed on ${result.host}${result.simulated ? ' (SIMULATED Ollama)' : ''}, model ${result.model} (${result.requestedModel}), ` +
+      `${result.outputTokens} tokens, ${result.modelLatencyMs} ms, queue wait ${result.queueWaitMs} ms, attempts ${result.attempts}`);
+    say(`Text:     ${result.text}`);
+    say('');
+    say('Workers are running. Trigger more work with `npx civicos infer --file payload.json --wait`.');
+    say('Press Ctrl-C to stop.');
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function chooseModelHost(env: PlatformEnv, logger: JsonLogger, stops: Array<() => Promise<void>>): Promise<ModelHostTarget> {
+  const url = env.ollamaHost ?? DEFAULT_OLLAMA_URL;
+  if (env.ollamaMode !== 'simulator') {
+    const real = await probeOllama(url);
+    if (real) {
+      say(`Ollama:   real Ollama ${real.version} at ${url} (${real.models.length} models)`);
+      return { name: 'local', url, slots: env.modelSlots, simulated: false };
+    }
+    if (env.ollamaMode === 'real') throw new Error(`CIVICOS_OLLAMA_MODE=real but no Ollama answers at ${url}. Fix: start Ollama or set OLLAMA_HOST`);
+  }
+  const simulator = await startOllamaSimulator({ parallel: env.modelSlots, ttftMs: 150, tokensPerSecond: 60 });
+  stops.push(() => simulator.close());
+  say(`Ollama:   SIMULATED (no real Ollama answered at ${url}); simulator at ${simulator.url}`);
+  logger.warn('using the Ollama simulator: replies are synthetic', { url: simulator.url });
+  return { name: 'simulator', url: simulator.url, slots: env.modelSlots, simulated: true };
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { LANE_PRIORITIES, LANES, PRIORITIES } from './lanes';
+
+/**
+ * The queue contract: the one payload every local-model call carries. Wire fields are spelled
+ * exactly as the Workflow v2 standard spells them. Pure (no Node APIs) so workflows validate
+ * deterministically with the same schema the client uses.
+ */
+export const MAX_TOKENS_LIMIT = 8192;
+export const MAX_PROMPT_CHARS = 64_000;
+
+const identifier = (what: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be a string (${what})`) })
+    .min(1, `must not be empty (${what})`)
+    .max(128, 'must be at most 128 characters')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'allowed: letters, digits and . _ : - (no spaces), starting with a letter or digit');
+
+/** `none`, `signal:<workflowId>/<signalName>`, or an http(s) webhook URL. */
+export const callbackSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required (use "none" for no callback)' : 'must be a string') })
+  .refine(
+    (value) => value === 'none' || /^signal:[^/\s]+\/[A-Za-z_][A-Za-z0-9_]*$/.test(value) || isHttpUrl(value),
+    'allowed: "none", "signal:<workflowId>/<signalName>" or an http(s):// webhook URL',
+  );
+
+function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\/[^\s/]+/.test(value)) return false;
+  try {
+    return Boolean(new URL(value).host);
+  } catch {
+    return false;
+  }
+}
+
+export const modelSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required (an alias such as local/qwen-14b, or a model such as qwen3:14b)' : 'must be a string') })
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(
+    /^(?:(?:local|cloud|pilot)\/[a-z0-9][a-z0-9._-]*|[a-z0-9][a-z0-9._/-]*(?::[A-Za-z0-9._-]+)?)$/,
+    'allowed: a routing alias such as local/qwen-14b or a concrete model such as qwen3:14b (lower-case)',
+  );
+
+export const inferencePayloadSchema = z
+  .strictObject({
+    agent_id: identifier('the calling agent'),
+    calling_skill: identifier('the skill making the call'),
+    model: modelSchema,
+    priority: z.enum(PRIORITIES, { error: (issue) => (issue.input === undefined ? 'is required' : `allowed: ${PRIORITIES.join(', ')}`) }),
+    system_prompt: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required (may be "")' : 'must be a string') })
+      .max(MAX_PROMPT_CHARS, `must be at most ${MAX_PROMPT_CHARS} characters`),
+    user_prompt: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+      .max(MAX_PROMPT_CHARS, `must be at most ${MAX_PROMPT_CHARS} characters`)
+      .refine((value) => value.trim().length > 0, 'must not be empty'),
+    max_tokens: z
+      .number({ error: (issue) => (issue.input === undefined ? 'is required' : `must be a whole number from 1 to ${MAX_TOKENS_LIMIT}`) })
+      .int(`must be a whole number from 1 to ${MAX_TOKENS_LIMIT}`)
+      .min(1, `must be a whole number from 1 to ${MAX_TOKENS_LIMIT}`)
+      .max(MAX_TOKENS_LIMIT, `must be a whole number from 1 to ${MAX_TOKENS_LIMIT}`),
+    callback: callbackSchema,
+    lane: z.enum(LANES, { error: (issue) => (issue.input === undefined ? 'is required (lane tagging): prod or experimental' : `allowed: ${LANES.join(', ')}`) }),
+    experiment_tag: z
+      .string({ error: 'must be a string' })
+      .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'allowed: 2-64 lower-case letters, digits, . _ -')
+      .optional(),
+    success_criteria: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
+    task_class: z
+      .string({ error: 'must be a string' })
+      .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'allowed: lower-case letters, digits, _ and -, e.g. summary or premium_synthesis')
+      .default('general'),
+    idempotency_key: z
+      .string({ error: 'must be a string' })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{3,199}$/, 'allowed: 4-200 characters of letters, digits and : . _ -')
+      .optional(),
+    temperature: z.number({ error: 'must be a number from 0 to 2' }).min(0, 'must be from 0 to 2').max(2, 'must be from 0 to 2').optional(),
+    format: z.enum(['text', 'json'], { error: 'allowed: text, json' }).default('text'),
+    promotion: z
+      .strictObject({
+        approved_by: z.string({ error: 'is required' }).trim().min(1, 'must name who approved the promotion'),
+        reason: z.string({ error: 'is required' }).trim().min(1, 'must say why'),
+      })
+      .optional(),
+  })
+  .superRefine((payload, ctx) => {
+    const allowed = LANE_PRIORITIES[payload.lane];
+    if (!allowed.includes(payload.priority) && !(payload.lane === 'experimental' && payload.promotion)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['priority'],
+        message:
+          payload.lane === 'prod'
+            ? `"${payload.priority}" is not allowed in lane prod; allowed: ${allowed.join(', ')}`
+            : `"${payload.priority}" is not allowed in lane experimental without a promotion; allowed: ${allowed.join(', ')} (or add promotion {approved_by, reason})`,
+      });
+    }
+    if (payload.lane === 'experimental') {
+      if (!payload.experiment_tag) ctx.addIssue({ code: 'custom', path: ['experiment_tag'], message: 'is required in lane experimental' });
+      if (!payload.success_criteria) ctx.addIssue({ code: 'custom', path: ['success_criteria'], message: 'is required in lane experimental' });
+    }
+    if (payload.lane === 'prod' && payload.promotion) {
+      ctx.addIssue({ code: 'custom', path: ['promotion'], message: 'only applies to lane experimental' });
+    }
+  });
+
+export type InferencePayloadInput = z.input<typeof inferencePayloadSchema>;
+export type InferencePayload = z.output<typeof inferencePayloadSchema>;
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+/** Field-named problems such as `priority: "low" is not allowed in lane prod; allowed: urgent, high`. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${key}: unknown field; allowed fields: ${Object.keys(inferencePayloadSchema.shape).join(', ')}`).join('; ');
+    }
+    const field = issue.path.length ? issue.path.map(String).join('.') : 'payload';
+    const message = issue.code === 'invalid_type' && issue.path.length === 0 ? 'must be a JSON object' : issue.message;
+    return `${field}: ${message}`;
+  });
+}
+
+export function validateInferencePayload(input: unknown): ValidationResult<InferencePayload> {
+  const parsed = inferencePayloadSchema.safeParse(input);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, problems: formatIssues(parsed.error) };
+}
+
+/** Failure type names, shared by workflows, activities and the client. */
+export const FAILURE = {
+  invalidPayload: 'InvalidInferencePayload',
+  modelNotFound: 'ModelNotFound',
+  badRequest: 'ModelBadRequest',
+  hostBusy: 'ModelHostBusy',
+  hostError: 'ModelHostError',
+  hostUnreachable: 'ModelHostUnreachable',
+  streamInterrupted: 'StreamInterrupted',
+  queueFull: 'QueueFull',
+} as const;
+
+export const NON_RETRYABLE_INFERENCE_FAILURES = [FAILURE.invalidPayload, FAILURE.modelNotFound, FAILURE.badRequest];

@@ -1,0 +1,141 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable the platform reads, validated once at start-up.
+ * Nothing else in the project reads `process.env` for configuration.
+ */
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-_]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
+
+const port = z.coerce
+  .number({ message: 'expected a port number' })
+  .int('expected a whole number')
+  .min(0, 'expected 0..65535')
+  .max(65535, 'expected 0..65535');
+
+const httpUrl = z
+  .string()
+  .url('expected an http(s) URL, e.g. http://127.0.0.1:8080')
+  .refine((value) => /^https?:\/\//.test(value), 'expected an http(s) URL');
+
+const modelHost = z.object({
+  name: z.string().min(1).regex(/^[a-z0-9-]+$/, 'host names are lower-case letters, digits and dashes'),
+  url: httpUrl,
+  slots: z.number().int().min(1).max(64),
+  reservedForProd: z.number().int().min(0).optional(),
+});
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').default('default'),
+  CIVICOS_TEMPORAL_UI_PORT: port.default(8233),
+  CIVICOS_DATA_DIR: z.string().min(1).optional(),
+  CIVICOS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  CIVICOS_METRICS_PORT: port.default(9464),
+  CIVICOS_ALERT_WEBHOOK: httpUrl.optional(),
+  /** Base URL of the (single) Ollama host, as Ollama itself spells it; see CIVICOS_MODEL_HOSTS for several. */
+  OLLAMA_HOST: z.string().min(1).optional(),
+  /** Parallel slots of OLLAMA_HOST (its OLLAMA_NUM_PARALLEL). */
+  CIVICOS_MODEL_SLOTS: z.coerce.number().int('expected a whole number').min(1, 'at least 1 slot').max(64, 'at most 64 slots').default(2),
+  /** JSON list of model hosts: [{"name":"gpu-a","url":"http://10.0.0.5:11500","slots":4}] */
+  CIVICOS_MODEL_HOSTS: z.string().optional(),
+  /** auto: real Ollama if one answers, else the simulator (labelled); real; simulator. */
+  CIVICOS_OLLAMA_MODE: z.enum(['auto', 'real', 'simulator']).default('auto'),
+});
+
+export type ModelHost = z.infer<typeof modelHost>;
+
+export interface PlatformEnv {
+  temporalAddress: string;
+  namespace: string;
+  uiPort: number;
+  dataDir: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  metricsPort: number;
+  alertWebhook: string | undefined;
+  ollamaHost: string | undefined;
+  modelSlots: number;
+  modelHosts: ModelHost[] | undefined;
+  ollamaMode: 'auto' | 'real' | 'simulator';
+}
+
+const FIXES: Record<string, string> = {
+  TEMPORAL_ADDRESS: 'set it to host:port of the Temporal frontend, e.g. TEMPORAL_ADDRESS=127.0.0.1:7233',
+  TEMPORAL_NAMESPACE: 'use an existing namespace name, e.g. TEMPORAL_NAMESPACE=default',
+  CIVICOS_TEMPORAL_UI_PORT: 'use a free TCP port, e.g. 8233',
+  CIVICOS_LOG_LEVEL: 'use one of trace, debug, info, warn, error',
+  CIVICOS_METRICS_PORT: 'use a free TCP port, or 0 to turn the Prometheus endpoint off',
+  CIVICOS_ALERT_WEBHOOK: 'use a full URL such as http://127.0.0.1:9000/alerts, or unset it',
+  OLLAMA_HOST: 'use the Ollama base URL, e.g. http://127.0.0.1:PORT',
+  CIVICOS_MODEL_SLOTS: 'set it to the Ollama host\'s OLLAMA_NUM_PARALLEL, e.g. 2',
+  CIVICOS_MODEL_HOSTS: 'give a JSON list such as [{"name":"gpu-a","url":"http://10.0.0.5:11500","slots":2}]',
+  CIVICOS_OLLAMA_MODE: 'use auto, real or simulator',
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+const projectRoot = path.resolve(__dirname, '..');
+
+function normaliseOllamaUrl(value: string): string {
+  const withScheme = /^https?:\/\//.test(value) ? value : `http://${value}`;
+  return withScheme.replace(/\/+$/, '');
+}
+
+/** Parse and validate the environment; throws ConfigError naming each bad variable and its fix. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
+  const parsed = envSchema.safeParse(source);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]);
+      const value = source[name];
+      problems.push(`${name}=${JSON.stringify(value ?? '')}: ${issue.message}. Fix: ${FIXES[name] ?? 'see README'}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  let modelHosts: ModelHost[] | undefined;
+  if (env.CIVICOS_MODEL_HOSTS) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(env.CIVICOS_MODEL_HOSTS);
+    } catch {
+      throw new ConfigError([`CIVICOS_MODEL_HOSTS: not valid JSON. Fix: ${FIXES.CIVICOS_MODEL_HOSTS}`]);
+    }
+    const hosts = z.array(modelHost).min(1).safeParse(raw);
+    if (!hosts.success) {
+      throw new ConfigError(
+        hosts.error.issues.map(
+          (issue) => `CIVICOS_MODEL_HOSTS${issue.path.map((p) => `[${String(p)}]`).join('')}: ${issue.message}. Fix: ${FIXES.CIVICOS_MODEL_HOSTS}`,
+        ),
+      );
+    }
+    const names = hosts.data.map((h) => h.name);
+    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+    if (duplicate) throw new ConfigError([`CIVICOS_MODEL_HOSTS: host name "${duplicate}" appears twice. Fix: give each host a unique name`]);
+    modelHosts = hosts.data;
+  }
+  if (env.OLLAMA_HOST !== undefined && !/^(https?:\/\/)?[A-Za-z0-9.\-_]+(:\d{1,5})?\/?$/.test(env.OLLAMA_HOST)) {
+    throw new ConfigError([`OLLAMA_HOST=${JSON.stringify(env.OLLAMA_HOST)}: expected a URL or host:port. Fix: ${FIXES.OLLAMA_HOST}`]);
+  }
+  return {
+    temporalAddress: env.TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE,
+    uiPort: env.CIVICOS_TEMPORAL_UI_PORT,
+    dataDir: path.resolve(env.CIVICOS_DATA_DIR ?? path.join(projectRoot, '.data')),
+    logLevel: env.CIVICOS_LOG_LEVEL,
+    metricsPort: env.CIVICOS_METRICS_PORT,
+    alertWebhook: env.CIVICOS_ALERT_WEBHOOK,
+    ollamaHost: env.OLLAMA_HOST === undefined ? undefined : normaliseOllamaUrl(env.OLLAMA_HOST),
+    modelSlots: env.CIVICOS_MODEL_SLOTS,
+    modelHosts,
+    ollamaMode: env.CIVICOS_OLLAMA_MODE,
+  };
+}

@@ -1,0 +1,1028 @@
+/**
+ * A protocol-faithful Ollama HTTP API simulator for development, tests and overhead benchmarks.
+ *
+ * It speaks the wire format of /api/chat, /api/generate, /api/tags, /api/ps, /api/show and
+ * /api/version, schedules generations like Ollama (N parallel slots, a bounded FIFO queue, 503 when
+ * it is full), produces deterministic replies at a configurable speed, notices client disconnects,
+ * and can inject faults. Node built-ins only.
+ *
+ * CLI: `npx tsx deploy/dev/ollama-simulator.ts --port 0 --parallel 2 --tokens-per-second 50 --ttft-ms 100`
+ */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+// ───────────────────────────── public types ─────────────────────────────
+
+export interface SimulatorFaults {
+  /** Fraction (0..1) of generation requests answered with `errorStatus`; drawn from a PRNG seeded by `seed`. */
+  errorRate?: number;
+  /** Status for `errorRate` failures (default 500). */
+  errorStatus?: number;
+  /** Take a slot, then never send a byte until the client disconnects. */
+  hang?: boolean;
+  /** Destroy the socket after this many tokens of a generation. */
+  disconnectAfterTokens?: number;
+  /** Models treated as not installed (absent from /api/tags, 404 on use). */
+  missingModels?: string[];
+  /** The next N generation requests fail with `failStatus` (default 503); counts down. */
+  failNextRequests?: number;
+  failStatus?: number;
+}
+
+export interface SimulatorOptions {
+  /** Listen address (default 127.0.0.1). */
+  host?: string;
+  /** Listen port (default 0: a free port). */
+  port?: number;
+  /** Installed models (default: the platform's standard set). */
+  models?: string[];
+  /** Time to first token once a request holds a slot (default 20 ms). */
+  ttftMs?: number;
+  /** Output speed (default 500). `0` or `Infinity`: instant replies, no ttft either. */
+  tokensPerSecond?: number;
+  /** Concurrent generations, like OLLAMA_NUM_PARALLEL (default 2). */
+  parallel?: number;
+  /** Requests allowed to wait beyond the slots, like OLLAMA_MAX_QUEUE (default 512). */
+  maxQueue?: number;
+  /** Cap on the natural length of text replies when num_predict is unset (default 64). */
+  defaultMaxTokens?: number;
+  /** Seed of the fault PRNG (default 42). */
+  seed?: number;
+  /** Reported by /api/version (default 0.24.0). */
+  version?: string;
+  faults?: SimulatorFaults;
+}
+
+export type RuntimeOptions = Omit<SimulatorOptions, 'host' | 'port'>;
+
+export type GenerationOutcome = 'completed' | 'aborted' | 'error' | 'rejected_busy' | 'model_missing';
+export type GenerationPath = '/api/chat' | '/api/generate';
+export type DoneReason = 'stop' | 'length' | 'load' | 'unload';
+
+export interface GenerationRecord {
+  id: number;
+  path: GenerationPath;
+  model: string;
+  stream: boolean;
+  /** ms since epoch. */
+  arrivedAt: number;
+  /** When it got a slot; null if it never did. */
+  startedAt: number | null;
+  endedAt: number | null;
+  outcome: GenerationOutcome | null;
+  /** HTTP status sent (0 while undecided). */
+  status: number;
+  evalCount: number;
+  promptEvalCount: number;
+  doneReason: DoneReason | null;
+}
+
+export interface SimulatorStats {
+  /** Requests seen per URL path. */
+  requests: Record<string, number>;
+  active: number;
+  queued: number;
+  maxActive: number;
+  completed: number;
+  /** The client closed the connection before the reply finished. */
+  aborted: number;
+  errors: number;
+  rejectedBusy: number;
+  modelMissing: number;
+  badRequests: number;
+}
+
+export interface SimulatorEvents {
+  request: [GenerationRecord];
+  start: [GenerationRecord];
+  end: [GenerationRecord];
+}
+
+export interface OllamaSimulator {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  setOptions(partial: RuntimeOptions): void;
+  stats(): SimulatorStats;
+  /** Every generation request since start (or the last resetStats), in arrival order. */
+  readonly records: readonly GenerationRecord[];
+  events: EventEmitter<SimulatorEvents>;
+  /** First ended record (past or future) that matches. */
+  waitFor(predicate: (record: GenerationRecord) => boolean, timeoutMs?: number): Promise<GenerationRecord>;
+  resetStats(): void;
+}
+
+export const DEFAULT_MODELS: readonly string[] = ['qwen3:14b', 'mistral-small3.2:24b', 'qwen2.5-coder:32b', 'qwen2.5:14b', 'smollm2:135m'];
+
+type ResolvedOptions = Required<Omit<SimulatorOptions, 'faults' | 'host' | 'port'>> & { faults: SimulatorFaults };
+
+const DEFAULTS: ResolvedOptions = {
+  models: [...DEFAULT_MODELS],
+  ttftMs: 20,
+  tokensPerSecond: 500,
+  parallel: 2,
+  maxQueue: 512,
+  defaultMaxTokens: 64,
+  seed: 42,
+  version: '0.24.0',
+  faults: {},
+};
+
+export const BUSY_MESSAGE = 'server busy, please try again.  maximum pending requests exceeded';
+
+// ───────────────────────────── models ─────────────────────────────
+
+interface ModelCard {
+  name: string;
+  family: string;
+  parameterSize: string;
+  parameterCount: number;
+  quantization: string;
+  size: number;
+  digest: string;
+  contextLength: number;
+}
+
+const KNOWN_MODELS: Record<string, Omit<ModelCard, 'name' | 'digest'>> = {
+  'qwen3:14b': { family: 'qwen3', parameterSize: '14.8B', parameterCount: 14_768_307_200, quantization: 'Q4_K_M', size: 9_276_198_565, contextLength: 40_960 },
+  'mistral-small3.2:24b': { family: 'mistral3', parameterSize: '24.0B', parameterCount: 24_011_361_280, quantization: 'Q4_K_M', size: 15_177_384_862, contextLength: 131_072 },
+  'qwen2.5-coder:32b': { family: 'qwen2', parameterSize: '32.8B', parameterCount: 32_763_876_352, quantization: 'Q4_K_M', size: 19_851_349_856, contextLength: 32_768 },
+  'qwen2.5:14b': { family: 'qwen2', parameterSize: '14.8B', parameterCount: 14_770_033_664, quantization: 'Q4_K_M', size: 8_988_124_069, contextLength: 32_768 },
+  'smollm2:135m': { family: 'llama', parameterSize: '134.52M', parameterCount: 134_515_008, quantization: 'F16', size: 270_898_672, contextLength: 8_192 },
+};
+
+const MODIFIED_AT = '2025-06-01T12:00:00.000Z';
+
+/** Ollama treats a name without a tag as `:latest`. */
+export function normalizeModelName(name: string): string {
+  return name.includes(':') ? name : `${name}:latest`;
+}
+
+function modelCard(name: string): ModelCard {
+  const digest = createHash('sha256').update(name).digest('hex');
+  const known = KNOWN_MODELS[name];
+  if (known) return { name, digest, ...known };
+  const [base = name, tag = ''] = name.split(':');
+  const match = /(\d+(?:\.\d+)?)([bm])/i.exec(tag);
+  const parameterCount = match ? Number(match[1]) * (match[2]?.toLowerCase() === 'b' ? 1e9 : 1e6) : 7e9;
+  return {
+    name,
+    digest,
+    family: base.replace(/[\d.]+$/, '') || base,
+    parameterSize: match ? `${match[1]}${(match[2] ?? 'b').toUpperCase()}` : '7B',
+    parameterCount,
+    quantization: 'Q4_K_M',
+    size: Math.round(parameterCount * 0.6),
+    contextLength: 32_768,
+  };
+}
+
+function modelDetails(card: ModelCard): Record<string, unknown> {
+  return { parent_model: '', format: 'gguf', family: card.family, families: [card.family], parameter_size: card.parameterSize, quantization_level: card.quantization };
+}
+
+// ───────────────────────────── deterministic text ─────────────────────────────
+
+type Rng = () => number;
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** sfc32, seeded from a SHA-256 of the material: fast, good enough, and identical on every run. */
+function seededRng(material: string): Rng {
+  const digest = createHash('sha256').update(material).digest();
+  let a = digest.readUInt32LE(0);
+  let b = digest.readUInt32LE(4);
+  let c = digest.readUInt32LE(8);
+  let d = digest.readUInt32LE(12);
+  return () => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4_294_967_296;
+  };
+}
+
+const VOCABULARY = (
+  'the council residents service request budget report summary review policy community district ' +
+  'public safety housing transport permit record meeting agenda minutes draft proposal update notice ' +
+  'program project schedule priority resource volunteer library park street water energy waste ' +
+  'health education support office department staff team partner network data analysis result ' +
+  'finding outcome goal plan action step task item issue case response question answer detail ' +
+  'clear simple local annual monthly weekly current future recent early final formal open shared ' +
+  'improve provide include require approve consider prepare complete deliver confirm explain ' +
+  'and with for from about across within under over after before during between toward'
+).split(' ');
+
+function pick<T>(rng: Rng, items: readonly T[]): T {
+  return items[Math.floor(rng() * items.length)] as T;
+}
+
+function words(rng: Rng, count: number): string[] {
+  return Array.from({ length: count }, () => pick(rng, VOCABULARY));
+}
+
+function textTokens(rng: Rng): string[] {
+  const natural = 12 + Math.floor(rng() * 37);
+  const chosen = words(rng, natural);
+  const last = chosen.length - 1;
+  return chosen.map((word, i) => {
+    const shown = i === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word;
+    return i === last ? `${shown}.` : `${shown} `;
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function schemaType(schema: Record<string, unknown>): string {
+  const { type } = schema;
+  if (typeof type === 'string') return type;
+  if (Array.isArray(type)) return String(type.find((t) => t !== 'null') ?? 'null');
+  if (isRecord(schema.properties)) return 'object';
+  if (schema.items !== undefined) return 'array';
+  return 'string';
+}
+
+function bounded(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+function fakeString(schema: Record<string, unknown>, rng: Rng): string {
+  const day = 1 + Math.floor(rng() * 28);
+  const date = `2025-0${1 + Math.floor(rng() * 9)}-${String(day).padStart(2, '0')}`;
+  switch (schema.format) {
+    case 'date-time':
+      return `${date}T${String(8 + Math.floor(rng() * 10)).padStart(2, '0')}:00:00Z`;
+    case 'date':
+      return date;
+    case 'email':
+      return `${pick(rng, VOCABULARY)}@example.org`;
+    case 'uri':
+    case 'url':
+      return `https://example.org/${pick(rng, VOCABULARY)}`;
+    default: {
+      const minWords = Math.ceil(bounded(schema.minLength, 0) / 6);
+      return words(rng, Math.max(minWords, 1 + Math.floor(rng() * 3))).join(' ');
+    }
+  }
+}
+
+function fakeNumber(schema: Record<string, unknown>, rng: Rng, integer: boolean): number {
+  const min = bounded(schema.minimum, bounded(schema.exclusiveMinimum, -1) + 1);
+  const max = Math.max(min, bounded(schema.maximum, bounded(schema.exclusiveMaximum, min + 101) - 1));
+  const value = min + rng() * (max - min);
+  return integer ? Math.floor(value) : Math.round(value * 100) / 100;
+}
+
+function fakeArray(schema: Record<string, unknown>, rng: Rng, depth: number): JsonValue[] {
+  const min = bounded(schema.minItems, 0);
+  const max = Math.max(min, bounded(schema.maxItems, 3));
+  const count = Math.min(max, Math.max(min, 1 + Math.floor(rng() * 3)));
+  return Array.from({ length: count }, () => fakeValue(schema.items, rng, depth + 1));
+}
+
+function fakeObject(schema: Record<string, unknown>, rng: Rng, depth: number): { [key: string]: JsonValue } {
+  const properties = isRecord(schema.properties) ? schema.properties : {};
+  const out: { [key: string]: JsonValue } = {};
+  if (depth > 5) return out;
+  for (const [key, property] of Object.entries(properties)) out[key] = fakeValue(property, rng, depth + 1);
+  return out;
+}
+
+/** A value that satisfies the common JSON-schema keywords, which is what Ollama's grammar enforces. */
+function fakeValue(schema: unknown, rng: Rng, depth: number): JsonValue {
+  if (!isRecord(schema)) return fakeString({}, rng);
+  if ('const' in schema) return schema.const as JsonValue;
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return pick(rng, schema.enum as JsonValue[]);
+  const variants = schema.anyOf ?? schema.oneOf;
+  if (Array.isArray(variants) && variants.length > 0) {
+    return fakeValue(variants.find((v) => !isRecord(v) || v.type !== 'null') ?? variants[0], rng, depth);
+  }
+  switch (schemaType(schema)) {
+    case 'object':
+      return fakeObject(schema, rng, depth);
+    case 'array':
+      return fakeArray(schema, rng, depth);
+    case 'integer':
+      return fakeNumber(schema, rng, true);
+    case 'number':
+      return fakeNumber(schema, rng, false);
+    case 'boolean':
+      return rng() < 0.5;
+    case 'null':
+      return null;
+    default:
+      return fakeString(schema, rng);
+  }
+}
+
+/** Plain `format: "json"`: a summary plus items, sized like a natural text reply. */
+function defaultJsonObject(rng: Rng): JsonValue {
+  const natural = 12 + Math.floor(rng() * 37);
+  const summaryWords = Math.max(2, Math.floor((natural - 8) * 0.6));
+  const itemCount = Math.max(1, Math.floor((natural - 8 - summaryWords) / 2));
+  return { summary: words(rng, summaryWords).join(' '), items: words(rng, itemCount) };
+}
+
+/** BPE-ish pieces: a word with its leading space, a number, a run of punctuation. */
+function jsonTokens(text: string): string[] {
+  return text.match(/ ?[A-Za-z]+| ?\d+|[^A-Za-z\d ]+| +/g) ?? [];
+}
+
+export type ResponseFormat = 'json' | Record<string, unknown> | undefined;
+
+export interface ReplyInput {
+  model: string;
+  /** Everything the reply depends on besides model and format: messages, or system + prompt. */
+  conversation: unknown;
+  format: ResponseFormat;
+  numPredict: number | undefined;
+  defaultMaxTokens: number;
+}
+
+export interface ReplyPlan {
+  tokens: string[];
+  doneReason: 'stop' | 'length';
+}
+
+/** The reply is a pure function of (model, conversation, format); num_predict only truncates it. */
+export function planReply(input: ReplyInput): ReplyPlan {
+  const rng = seededRng(JSON.stringify([input.model, input.conversation, input.format ?? null]));
+  let tokens: string[];
+  let cap: number;
+  if (input.format === undefined) {
+    tokens = textTokens(rng);
+    cap = input.defaultMaxTokens;
+  } else {
+    const value = input.format === 'json' || !isRecord(input.format.properties) ? defaultJsonObject(rng) : fakeValue(input.format, rng, 0);
+    tokens = jsonTokens(JSON.stringify(value));
+    // Structured replies end where the grammar ends, like a real model hitting EOS.
+    cap = Number.POSITIVE_INFINITY;
+  }
+  if (input.numPredict !== undefined && input.numPredict > 0) cap = input.numPredict;
+  if (tokens.length > cap) return { tokens: tokens.slice(0, cap), doneReason: 'length' };
+  return { tokens, doneReason: 'stop' };
+}
+
+function wordCount(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+/** Stand-in token ids for /api/generate's `context`. */
+function tokenIds(pieces: readonly string[]): number[] {
+  return pieces.map((piece) => createHash('md5').update(piece).digest().readUInt32LE(0) % 151_936);
+}
+
+// ───────────────────────────── request parsing ─────────────────────────────
+
+class BadRequest extends Error {}
+
+interface GenerationRequest {
+  path: GenerationPath;
+  model: string;
+  stream: boolean;
+  format: ResponseFormat;
+  numPredict: number | undefined;
+  /** undefined: default (5 m); null: forever; 0: unload after use. */
+  keepAliveMs: number | null | undefined;
+  conversation: unknown;
+  promptText: string;
+  promptWords: string[];
+  promptEvalCount: number;
+  loadOnly: boolean;
+}
+
+const TEMPLATE_OVERHEAD_TOKENS = 8;
+const DEFAULT_KEEP_ALIVE_MS = 5 * 60_000;
+
+function parseDuration(text: string): number {
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+  const parts = [...text.matchAll(/(-?\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g)];
+  if (parts.length === 0) throw new BadRequest(`time: invalid duration "${text}"`);
+  return parts.reduce((sum, [, value, unit]) => sum + Number(value) * (units[unit ?? 's'] ?? 1000), 0);
+}
+
+function parseKeepAlive(value: unknown): number | null | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = typeof value === 'number' ? value * 1000 : parseDuration(String(value));
+  return ms < 0 ? null : ms;
+}
+
+function parseFormat(value: unknown): ResponseFormat {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === 'json') return 'json';
+  if (isRecord(value)) return value;
+  throw new BadRequest(`invalid format: ${JSON.stringify(value)}; expected "json" or a valid JSON schema`);
+}
+
+function parseMessages(value: unknown): Array<{ role: string; content: string }> {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new BadRequest('json: cannot unmarshal messages: expected an array');
+  return value.map((message) => {
+    if (!isRecord(message)) throw new BadRequest('json: cannot unmarshal message: expected an object');
+    return { role: String(message.role ?? ''), content: typeof message.content === 'string' ? message.content : '' };
+  });
+}
+
+function parseGenerationRequest(path: GenerationPath, body: Record<string, unknown>): GenerationRequest {
+  const model = typeof body.model === 'string' ? body.model : '';
+  if (!model) throw new BadRequest('model is required');
+  const options = isRecord(body.options) ? body.options : {};
+  const numPredict = typeof options.num_predict === 'number' ? options.num_predict : undefined;
+  const base = { path, model, stream: body.stream !== false, format: parseFormat(body.format), numPredict, keepAliveMs: parseKeepAlive(body.keep_alive) };
+  if (path === '/api/chat') {
+    const messages = parseMessages(body.messages);
+    const promptText = messages.map((m) => m.content).join('\n');
+    return {
+      ...base,
+      conversation: messages.map((m) => [m.role, m.content]),
+      promptText,
+      promptWords: promptText.split(/\s+/).filter(Boolean),
+      promptEvalCount: wordCount(promptText) + TEMPLATE_OVERHEAD_TOKENS + 2 * messages.length,
+      loadOnly: messages.length === 0,
+    };
+  }
+  const prompt = typeof body.prompt === 'string' ? body.prompt : '';
+  const system = typeof body.system === 'string' ? body.system : '';
+  const promptText = [system, prompt].filter(Boolean).join('\n');
+  return {
+    ...base,
+    conversation: [system, prompt],
+    promptText,
+    promptWords: promptText.split(/\s+/).filter(Boolean),
+    promptEvalCount: wordCount(promptText) + (body.raw === true ? 0 : TEMPLATE_OVERHEAD_TOKENS),
+    loadOnly: prompt === '',
+  };
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJsonBody(text: string): Record<string, unknown> {
+  if (text.trim() === '') throw new BadRequest('missing request body');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new BadRequest(`invalid request body: ${(error as Error).message}`);
+  }
+  if (!isRecord(parsed)) throw new BadRequest('invalid request body: expected a JSON object');
+  return parsed;
+}
+
+// ───────────────────────────── responses ─────────────────────────────
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { error: message });
+}
+
+const nowIso = (): string => new Date().toISOString();
+const elapsedNs = (from: bigint, to: bigint): number => Math.max(1, Number(to - from));
+
+function partBody(request: GenerationRequest, content: string): Record<string, unknown> {
+  const head = { model: request.model, created_at: nowIso() };
+  if (request.path === '/api/chat') return { ...head, message: { role: 'assistant', content }, done: false };
+  return { ...head, response: content, done: false };
+}
+
+// ───────────────────────────── the simulator ─────────────────────────────
+
+type Phase = 'queued' | 'active' | 'done';
+
+interface Generation {
+  record: GenerationRecord;
+  request: GenerationRequest;
+  res: http.ServerResponse;
+  phase: Phase;
+  timer: NodeJS.Timeout | undefined;
+  plan: ReplyPlan | undefined;
+  sent: number;
+  text: string;
+  disconnectAfter: number | undefined;
+  arrivedNs: bigint;
+  startedNs: bigint;
+  firstTokenNs: bigint;
+  /** performance.now() of the first token, for pacing. */
+  firstTokenAt: number;
+  intervalMs: number;
+}
+
+interface LoadedModel {
+  card: ModelCard;
+  /** null: kept forever. */
+  expiresAt: number | null;
+}
+
+function emptyStats(): SimulatorStats {
+  return { requests: {}, active: 0, queued: 0, maxActive: 0, completed: 0, aborted: 0, errors: 0, rejectedBusy: 0, modelMissing: 0, badRequests: 0 };
+}
+
+class Simulator {
+  readonly events = new EventEmitter<SimulatorEvents>();
+  records: GenerationRecord[] = [];
+  private options: ResolvedOptions;
+  private counters = emptyStats();
+  private readonly queue: Generation[] = [];
+  private active = 0;
+  private nextId = 1;
+  private faultRng: Rng;
+  private failRemaining: number;
+  private readonly loaded = new Map<string, LoadedModel>();
+  private pumping = false;
+
+  constructor(options: SimulatorOptions) {
+    this.options = resolveOptions(DEFAULTS, options);
+    this.faultRng = seededRng(`faults:${this.options.seed}`);
+    this.failRemaining = this.options.faults.failNextRequests ?? 0;
+    this.events.setMaxListeners(0);
+  }
+
+  setOptions(partial: RuntimeOptions): void {
+    this.options = resolveOptions(this.options, partial);
+    if (partial.seed !== undefined) this.faultRng = seededRng(`faults:${this.options.seed}`);
+    if (partial.faults && 'failNextRequests' in partial.faults) this.failRemaining = partial.faults.failNextRequests ?? 0;
+    this.pump();
+  }
+
+  stats(): SimulatorStats {
+    return { ...this.counters, requests: { ...this.counters.requests }, active: this.active, queued: this.queue.length };
+  }
+
+  resetStats(): void {
+    this.counters = { ...emptyStats(), maxActive: this.active };
+    this.records = this.records.filter((record) => record.endedAt === null);
+  }
+
+  async waitFor(predicate: (record: GenerationRecord) => boolean, timeoutMs = 5_000): Promise<GenerationRecord> {
+    const past = this.records.find((record) => record.endedAt !== null && predicate(record));
+    if (past) return past;
+    return await new Promise((resolve, reject) => {
+      const onEnd = (record: GenerationRecord): void => {
+        if (!predicate(record)) return;
+        clearTimeout(timer);
+        this.events.off('end', onEnd);
+        resolve(record);
+      };
+      const timer = setTimeout(() => {
+        this.events.off('end', onEnd);
+        reject(new Error(`ollama simulator: no matching record within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.events.on('end', onEnd);
+    });
+  }
+
+  readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const path = new URL(req.url ?? '/', 'http://simulator').pathname;
+    this.counters.requests[path] = (this.counters.requests[path] ?? 0) + 1;
+    this.route(req.method ?? 'GET', path, req, res).catch((error: unknown) => {
+      if (!res.headersSent && !res.destroyed) sendError(res, 500, `simulator: ${(error as Error).message}`);
+    });
+  };
+
+  private async route(method: string, path: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const key = `${method} ${path}`;
+    if (key === 'GET /' || key === 'HEAD /') return sendText(res, 200, 'Ollama is running');
+    if (key === 'GET /api/version') return sendJson(res, 200, { version: this.options.version });
+    if (key === 'GET /api/tags') return sendJson(res, 200, { models: this.installedCards().map((card) => this.tagEntry(card)) });
+    if (key === 'GET /api/ps') return sendJson(res, 200, { models: this.runningEntries() });
+    if (key === 'POST /api/show') return this.show(await this.readJson(req, res), res);
+    if (key === 'POST /api/chat' || key === 'POST /api/generate') return this.generation(path as GenerationPath, await this.readJson(req, res), res);
+    sendText(res, 404, '404 page not found');
+  }
+
+  /** The parsed body, or undefined after answering 400. */
+  private async readJson(req: http.IncomingMessage, res: http.ServerResponse): Promise<Record<string, unknown> | undefined> {
+    try {
+      return parseJsonBody(await readBody(req));
+    } catch (error) {
+      if (!(error instanceof BadRequest)) throw error;
+      this.counters.badRequests += 1;
+      sendError(res, 400, error.message);
+      return undefined;
+    }
+  }
+
+  // ── catalogue endpoints ──
+
+  private installedCards(): ModelCard[] {
+    const missing = new Set((this.options.faults.missingModels ?? []).map(normalizeModelName));
+    return this.options.models.map(normalizeModelName).filter((name) => !missing.has(name)).map(modelCard);
+  }
+
+  private findModel(name: string): ModelCard | undefined {
+    const wanted = normalizeModelName(name);
+    return this.installedCards().find((card) => card.name === wanted);
+  }
+
+  private tagEntry(card: ModelCard): Record<string, unknown> {
+    return { name: card.name, model: card.name, modified_at: MODIFIED_AT, size: card.size, digest: card.digest, details: modelDetails(card) };
+  }
+
+  private runningEntries(): Array<Record<string, unknown>> {
+    const now = Date.now();
+    const entries: Array<Record<string, unknown>> = [];
+    for (const [name, model] of this.loaded) {
+      if (model.expiresAt !== null && model.expiresAt <= now) {
+        this.loaded.delete(name);
+        continue;
+      }
+      const expiresAt = new Date(model.expiresAt ?? Date.UTC(2318, 0, 1)).toISOString();
+      entries.push({ ...this.tagEntry(model.card), expires_at: expiresAt, size_vram: model.card.size, context_length: 4096 });
+    }
+    return entries;
+  }
+
+  private show(body: Record<string, unknown> | undefined, res: http.ServerResponse): void {
+    if (!body) return;
+    const name = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : '';
+    if (!name) return sendError(res, 400, 'model is required');
+    const card = this.findModel(name);
+    if (!card) return sendError(res, 404, `model '${name}' not found`);
+    sendJson(res, 200, {
+      license: '',
+      modelfile: `# Modelfile generated by "ollama show"\nFROM ${card.name}\nTEMPLATE {{ .Prompt }}\nPARAMETER temperature 0.7\n`,
+      parameters: 'temperature                    0.7',
+      template: '{{ .Prompt }}',
+      details: modelDetails(card),
+      model_info: {
+        'general.architecture': card.family,
+        'general.parameter_count': card.parameterCount,
+        [`${card.family}.context_length`]: card.contextLength,
+      },
+      capabilities: ['completion'],
+      modified_at: MODIFIED_AT,
+    });
+  }
+
+  private markLoaded(card: ModelCard, keepAliveMs: number | null | undefined): void {
+    if (keepAliveMs === 0) {
+      this.loaded.delete(card.name);
+      return;
+    }
+    const ttl = keepAliveMs === undefined ? DEFAULT_KEEP_ALIVE_MS : keepAliveMs;
+    this.loaded.set(card.name, { card, expiresAt: ttl === null ? null : Date.now() + ttl });
+  }
+
+  // ── generation endpoints ──
+
+  private generation(path: GenerationPath, body: Record<string, unknown> | undefined, res: http.ServerResponse): void {
+    if (!body) return;
+    let request: GenerationRequest;
+    try {
+      request = parseGenerationRequest(path, body);
+    } catch (error) {
+      if (!(error instanceof BadRequest)) throw error;
+      this.counters.badRequests += 1;
+      return sendError(res, 400, error.message);
+    }
+    const gen = this.admit(request, res);
+    const card = this.findModel(request.model);
+    if (!card) return this.reject(gen, 404, `model "${request.model}" not found, try pulling it first`, 'model_missing');
+    if (request.loadOnly) return this.answerLoad(gen, card);
+    const fault = this.drawFault();
+    if (fault) return this.reject(gen, fault.status, fault.message, 'error');
+    if (this.active < this.options.parallel && this.queue.length === 0) return this.start(gen);
+    if (this.queue.length >= this.options.maxQueue) return this.reject(gen, 503, BUSY_MESSAGE, 'rejected_busy');
+    this.queue.push(gen);
+  }
+
+  private admit(request: GenerationRequest, res: http.ServerResponse): Generation {
+    const record: GenerationRecord = {
+      id: this.nextId++,
+      path: request.path,
+      model: request.model,
+      stream: request.stream,
+      arrivedAt: Date.now(),
+      startedAt: null,
+      endedAt: null,
+      outcome: null,
+      status: 0,
+      evalCount: 0,
+      promptEvalCount: 0,
+      doneReason: null,
+    };
+    const gen: Generation = {
+      record,
+      request,
+      res,
+      phase: 'queued',
+      timer: undefined,
+      plan: undefined,
+      sent: 0,
+      text: '',
+      disconnectAfter: undefined,
+      arrivedNs: process.hrtime.bigint(),
+      startedNs: 0n,
+      firstTokenNs: 0n,
+      firstTokenAt: 0,
+      intervalMs: 0,
+    };
+    this.records.push(record);
+    res.on('close', () => this.onClientClose(gen));
+    this.events.emit('request', record);
+    return gen;
+  }
+
+  private drawFault(): { status: number; message: string } | undefined {
+    const { faults } = this.options;
+    // One draw per generation keeps the error sequence a function of the seed alone.
+    const draw = this.faultRng();
+    if (this.failRemaining > 0) {
+      this.failRemaining -= 1;
+      const status = faults.failStatus ?? 503;
+      return { status, message: status === 503 ? BUSY_MESSAGE : `simulated failure (status ${status})` };
+    }
+    if ((faults.errorRate ?? 0) > draw) {
+      return { status: faults.errorStatus ?? 500, message: 'llama runner process has terminated: simulated fault' };
+    }
+    return undefined;
+  }
+
+  private reject(gen: Generation, status: number, message: string, outcome: GenerationOutcome): void {
+    gen.record.status = status;
+    this.finish(gen, outcome);
+    sendError(gen.res, status, message);
+  }
+
+  /** An empty prompt (or no messages) only loads, or with keep_alive 0 unloads, the model. */
+  private answerLoad(gen: Generation, card: ModelCard): void {
+    const unload = gen.request.keepAliveMs === 0;
+    this.markLoaded(card, gen.request.keepAliveMs);
+    gen.record.status = 200;
+    gen.record.doneReason = unload ? 'unload' : 'load';
+    this.finish(gen, 'completed');
+    sendJson(gen.res, 200, { ...partBody(gen.request, ''), done: true, done_reason: gen.record.doneReason });
+  }
+
+  private start(gen: Generation): void {
+    const { options } = this;
+    gen.phase = 'active';
+    this.active += 1;
+    this.counters.maxActive = Math.max(this.counters.maxActive, this.active);
+    gen.startedNs = process.hrtime.bigint();
+    gen.record.startedAt = Date.now();
+    const card = this.findModel(gen.request.model);
+    if (card) this.markLoaded(card, gen.request.keepAliveMs);
+    this.events.emit('start', gen.record);
+    if (options.faults.hang) return;
+    gen.plan = planReply({ ...gen.request, defaultMaxTokens: options.defaultMaxTokens });
+    gen.record.promptEvalCount = gen.request.promptEvalCount;
+    gen.disconnectAfter = options.faults.disconnectAfterTokens;
+    const instant = options.tokensPerSecond <= 0 || !Number.isFinite(options.tokensPerSecond);
+    if (instant) return this.firstToken(gen, 0);
+    gen.timer = setTimeout(() => this.firstToken(gen, 1000 / options.tokensPerSecond), Math.max(0, options.ttftMs));
+  }
+
+  private firstToken(gen: Generation, intervalMs: number): void {
+    gen.firstTokenNs = process.hrtime.bigint();
+    gen.firstTokenAt = performance.now();
+    gen.intervalMs = intervalMs;
+    this.tick(gen);
+  }
+
+  /** Emits every token that is due (all of them when instant) and schedules the next one. */
+  private tick(gen: Generation): void {
+    gen.timer = undefined;
+    if (gen.phase !== 'active' || !gen.plan) return;
+    const remaining = gen.plan.tokens.length - gen.sent;
+    const elapsed = performance.now() - gen.firstTokenAt;
+    const due = gen.intervalMs === 0 ? remaining : Math.floor(elapsed / gen.intervalMs) + 1 - gen.sent;
+    if (!this.deliver(gen, Math.min(remaining, Math.max(1, due)))) return;
+    if (gen.sent >= gen.plan.tokens.length) return this.complete(gen);
+    const wait = gen.firstTokenAt + gen.sent * gen.intervalMs - performance.now();
+    gen.timer = setTimeout(() => this.tick(gen), Math.max(0, wait));
+  }
+
+  /** Sends (or buffers) `count` tokens; false when the disconnect fault ended the generation. */
+  private deliver(gen: Generation, count: number): boolean {
+    const plan = gen.plan as ReplyPlan;
+    const limit = gen.disconnectAfter ?? Number.POSITIVE_INFINITY;
+    const pieces = plan.tokens.slice(gen.sent, gen.sent + Math.min(count, Math.max(0, limit - gen.sent)));
+    gen.sent += pieces.length;
+    gen.record.evalCount = gen.sent;
+    const cut = gen.sent >= limit && gen.sent < plan.tokens.length;
+    // Finish first so the socket's close event is not mistaken for a client abort.
+    if (cut) this.finish(gen, 'error');
+    const destroy = cut ? (): void => void gen.res.socket?.destroy() : undefined;
+    if (gen.request.stream) {
+      this.writeLines(gen, pieces.map((piece) => partBody(gen.request, piece)), destroy);
+    } else {
+      gen.text += pieces.join('');
+      destroy?.();
+    }
+    return !cut;
+  }
+
+  /** Writes NDJSON lines; `afterFlush` runs once they reached the socket. */
+  private writeLines(gen: Generation, parts: Array<Record<string, unknown>>, afterFlush?: () => void): void {
+    const { res } = gen;
+    if (!res.headersSent) {
+      gen.record.status = 200;
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+    }
+    const text = parts.map((part) => `${JSON.stringify(part)}\n`).join('');
+    if (text) res.write(text, afterFlush);
+    else afterFlush?.();
+  }
+
+  private complete(gen: Generation): void {
+    const plan = gen.plan as ReplyPlan;
+    const endNs = process.hrtime.bigint();
+    gen.record.doneReason = plan.doneReason;
+    const final: Record<string, unknown> = {
+      ...partBody(gen.request, gen.request.stream ? '' : gen.text),
+      done_reason: plan.doneReason,
+      done: true,
+      total_duration: elapsedNs(gen.arrivedNs, endNs),
+      // Ollama measures load from the handler's start, so time spent queued shows up here.
+      load_duration: elapsedNs(gen.arrivedNs, gen.startedNs),
+      prompt_eval_count: gen.request.promptEvalCount,
+      prompt_eval_duration: elapsedNs(gen.startedNs, gen.firstTokenNs),
+      eval_count: gen.sent,
+      eval_duration: elapsedNs(gen.firstTokenNs, endNs),
+    };
+    if (gen.request.path === '/api/generate') final.context = tokenIds([...gen.request.promptWords, ...plan.tokens.slice(0, gen.sent)]);
+    const card = this.findModel(gen.request.model);
+    if (card) this.markLoaded(card, gen.request.keepAliveMs);
+    this.finish(gen, 'completed');
+    if (gen.request.stream) {
+      this.writeLines(gen, [final]);
+      gen.res.end();
+    } else {
+      gen.record.status = 200;
+      sendJson(gen.res, 200, final);
+    }
+  }
+
+  private onClientClose(gen: Generation): void {
+    if (gen.phase === 'done') return;
+    const index = this.queue.indexOf(gen);
+    if (index >= 0) this.queue.splice(index, 1);
+    this.finish(gen, 'aborted');
+  }
+
+  /** Single exit: frees the slot, records the outcome, tells listeners, lets the queue move. */
+  private finish(gen: Generation, outcome: GenerationOutcome): void {
+    if (gen.phase === 'done') return;
+    const wasActive = gen.phase === 'active';
+    gen.phase = 'done';
+    if (gen.timer) clearTimeout(gen.timer);
+    gen.timer = undefined;
+    if (wasActive) this.active -= 1;
+    Object.assign(gen.record, { endedAt: Date.now(), outcome, evalCount: gen.sent });
+    this.count(outcome);
+    this.events.emit('end', gen.record);
+    if (wasActive) this.pump();
+  }
+
+  private count(outcome: GenerationOutcome): void {
+    const field = ({ completed: 'completed', aborted: 'aborted', error: 'errors', rejected_busy: 'rejectedBusy', model_missing: 'modelMissing' } as const)[outcome];
+    this.counters[field] += 1;
+  }
+
+  /** FIFO into free slots; re-entrant calls (instant replies finish synchronously) fold into the outer loop. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.active < this.options.parallel && this.queue.length > 0) this.start(this.queue.shift() as Generation);
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
+
+function resolveOptions(base: ResolvedOptions, partial: SimulatorOptions): ResolvedOptions {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as RuntimeOptions;
+  const next: ResolvedOptions = { ...base, ...defined, faults: { ...base.faults, ...partial.faults } };
+  if (!Number.isInteger(next.parallel) || next.parallel < 1) throw new RangeError(`parallel must be an integer >= 1, got ${next.parallel}`);
+  if (!(next.maxQueue >= 0)) throw new RangeError(`maxQueue must be >= 0, got ${next.maxQueue}`);
+  return next;
+}
+
+// ───────────────────────────── server ─────────────────────────────
+
+export async function startOllamaSimulator(options: SimulatorOptions = {}): Promise<OllamaSimulator> {
+  const simulator = new Simulator(options);
+  const server = http.createServer(simulator.handle);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    events: simulator.events,
+    get records() {
+      return simulator.records;
+    },
+    stats: () => simulator.stats(),
+    setOptions: (partial) => simulator.setOptions(partial),
+    resetStats: () => simulator.resetStats(),
+    waitFor: (predicate, timeoutMs) => simulator.waitFor(predicate, timeoutMs),
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Destroying the sockets ends in-flight generations as `aborted` and frees their timers.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+// ───────────────────────────── CLI ─────────────────────────────
+
+function numberFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = value === 'Infinity' ? Number.POSITIVE_INFINITY : Number(value);
+  if (Number.isNaN(parsed)) throw new Error(`--${name} expects a number, got "${value}"`);
+  return parsed;
+}
+
+export function parseCliArgs(argv: string[]): SimulatorOptions & { log: boolean } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      parallel: { type: 'string' },
+      'tokens-per-second': { type: 'string' },
+      'ttft-ms': { type: 'string' },
+      'max-queue': { type: 'string' },
+      'default-max-tokens': { type: 'string' },
+      models: { type: 'string' },
+      seed: { type: 'string' },
+      'error-rate': { type: 'string' },
+      'error-status': { type: 'string' },
+      'missing-models': { type: 'string' },
+      log: { type: 'boolean', default: false },
+    },
+  });
+  const list = (text: string | undefined): string[] | undefined => text?.split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    host: values.host,
+    port: numberFlag(values.port, 'port'),
+    parallel: numberFlag(values.parallel, 'parallel'),
+    tokensPerSecond: numberFlag(values['tokens-per-second'], 'tokens-per-second'),
+    ttftMs: numberFlag(values['ttft-ms'], 'ttft-ms'),
+    maxQueue: numberFlag(values['max-queue'], 'max-queue'),
+    defaultMaxTokens: numberFlag(values['default-max-tokens'], 'default-max-tokens'),
+    models: list(values.models),
+    seed: numberFlag(values.seed, 'seed'),
+    faults: {
+      errorRate: numberFlag(values['error-rate'], 'error-rate'),
+      errorStatus: numberFlag(values['error-status'], 'error-status'),
+      missingModels: list(values['missing-models']),
+    },
+    log: values.log ?? false,
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { log, ...options } = parseCliArgs(argv);
+  const simulator = await startOllamaSimulator(options);
+  process.stdout.write(`${JSON.stringify({ event: 'ollama_simulator_listening', url: simulator.url, port: simulator.port })}\n`);
+  if (log) simulator.events.on('end', (record) => process.stdout.write(`${JSON.stringify({ event: 'ollama_simulator_generation', ...record })}\n`));
+  const shutdown = async (signal: string): Promise<void> => {
+    await simulator.close();
+    process.stdout.write(`${JSON.stringify({ event: 'ollama_simulator_stopped', signal })}\n`);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`ollama simulator: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,243 @@
+import * as http from 'node:http';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
+import { freePort } from '../deploy/temporal/dev-server';
+import { InvalidPayloadError, inferenceWorkflowId, submitInference } from '../client/submit-inference';
+import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
+import type { InferencePayloadInput } from '../common/contract';
+import type { priorityProbe } from '../workflows';
+import { startPlatform } from './support/platform';
+import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
+
+let temporal: TestTemporal;
+let sim: OllamaSimulator;
+let platform: Awaited<ReturnType<typeof startPlatform>>;
+
+const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput => ({
+  agent_id: 'test-agent',
+  calling_skill: 'donor-digest',
+  model: 'local/qwen-14b',
+  priority: 'high',
+  lane: 'prod',
+  system_prompt: 'Be brief.',
+  user_prompt: `Summarise the week (${uniqueId('case')}).`,
+  max_tokens: 32,
+  callback: 'none',
+  ...overrides,
+});
+
+beforeAll(async () => {
+  temporal = await connectTest({ namespace: 'test-inference' });
+  sim = await startOllamaSimulator({ parallel: 2, ttftMs: 5, tokensPerSecond: 0 });
+  platform = await startPlatform(temporal, [{ name: 'sim-a', url: sim.url, slots: 2, simulated: true }]);
+});
+afterAll(async () => {
+  await platform?.stop();
+  await sim?.close();
+  await temporal?.close();
+});
+
+function failureCause(error: unknown): ApplicationFailure | undefined {
+  let cause: unknown = error;
+  while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
+  return cause as ApplicationFailure | undefined;
+}
+
+describe('inference through the queue contract (real Temporal, simulated Ollama)', () => {
+  it('streams a reply and returns the typed result, resolving the alias', async () => {
+    sim.setOptions({ tokensPerSecond: 0, ttftMs: 5, faults: {} });
+    const { handle, workflowId } = await submitInference(temporal.client, payload());
+    const result = await handle.result();
+    expect(result).toMatchObject({ requestedModel: 'local/qwen-14b', model: 'qwen3:14b', provider: 'ollama', host: 'sim-a', simulated: true, attempts: 1, lane: 'prod', priority: 'high' });
+    expect(result.text.length).toBeGreaterThan(0);
+    expect(result.outputTokens).toBeGreaterThan(0);
+    expect(result.outputTokens).toBeLessThanOrEqual(32);
+    expect(['stop', 'length']).toContain(result.doneReason);
+    expect(result.queueWaitMs).toBeGreaterThanOrEqual(0);
+    const records = (await platform.ledger.read()).filter((r) => r.workflowId === workflowId);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ outcome: 'ok', lane: 'prod', agentId: 'test-agent', callingSkill: 'donor-digest', model: 'qwen3:14b', host: 'sim-a', errorType: null });
+  });
+
+  it('maps max_tokens to num_predict (done reason "length")', async () => {
+    sim.setOptions({ tokensPerSecond: 0, faults: {} });
+    const result = await (await submitInference(temporal.client, payload({ max_tokens: 3 }))).handle.result();
+    expect(result.outputTokens).toBe(3);
+    expect(result.doneReason).toBe('length');
+  });
+
+  it('heartbeats progress while tokens stream', async () => {
+    sim.setOptions({ tokensPerSecond: 20, ttftMs: 5, faults: {} });
+    const { handle } = await submitInference(temporal.client, payload({ max_tokens: 40, user_prompt: 'A long answer please, about heartbeats and grants and donors.' }));
+    const details = await eventually(async () => {
+      const pending = (await handle.describe()).raw.pendingActivities?.[0];
+      const payloads = pending?.heartbeatDetails?.payloads;
+      return payloads?.length ? JSON.parse(Buffer.from(payloads[0]!.data!).toString()) as { outputTokens: number } : undefined;
+    }, { what: 'heartbeat details on the pending activity' });
+    expect(details.outputTokens).toBeGreaterThan(0);
+    await handle.result();
+  });
+
+  it('cancelling the workflow aborts the HTTP request (the simulator sees the connection closed)', async () => {
+    sim.setOptions({ tokensPerSecond: 2, ttftMs: 5, faults: {} });
+    const before = sim.stats().aborted;
+    const { handle } = await submitInference(temporal.client, payload({ max_tokens: 200 }));
+    await eventually(() => sim.stats().active > 0, { what: 'generation under way' });
+    await handle.cancel();
+    await expect(handle.result()).rejects.toSatisfy((error) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure);
+    await eventually(() => sim.stats().aborted > before, { what: 'simulator saw the client disconnect' });
+    sim.setOptions({ tokensPerSecond: 0 });
+  });
+
+  it('retries a busy host (503) and succeeds', async () => {
+    sim.setOptions({ tokensPerSecond: 0, faults: { failNextRequests: 2, failStatus: 503 } });
+    const { handle, workflowId } = await submitInference(temporal.client, payload());
+    const result = await handle.result();
+    expect(result.attempts).toBe(3);
+    const records = (await platform.ledger.read()).filter((r) => r.workflowId === workflowId);
+    expect(records.map((r) => r.errorType)).toEqual(['ModelHostBusy', 'ModelHostBusy', null]);
+  });
+
+  it('does not retry a missing model', async () => {
+    sim.setOptions({ tokensPerSecond: 0, faults: {} });
+    const { handle, workflowId } = await submitInference(temporal.client, payload({ model: 'not-installed:7b' }));
+    const error = await handle.result().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(ActivityFailure);
+    expect(failureCause(error)?.type).toBe('ModelNotFound');
+    const records = (await platform.ledger.read()).filter((r) => r.workflowId === workflowId);
+    expect(records).toHaveLength(1);
+  });
+
+  it('ten concurrent submits with one idempotency_key make one run and one model call', async () => {
+    sim.setOptions({ tokensPerSecond: 50, faults: {} });
+    const key = uniqueId('dup');
+    const before = sim.stats().completed;
+    const submissions = await Promise.all(Array.from({ length: 10 }, () => submitInference(temporal.client, payload({ idempotency_key: key }))));
+    expect(new Set(submissions.map((s) => s.workflowId))).toEqual(new Set([`inference:${key}`]));
+    const results = await Promise.all(submissions.map((s) => s.handle.result()));
+    expect(new Set(results.map((r) => r.text)).size).toBe(1);
+    const runs = await temporal.client.workflow.count(`WorkflowId = "inference:${key}"`);
+    expect(runs.count).toBe(1);
+    expect(sim.stats().completed - before).toBe(1);
+    // A later duplicate attaches to the finished run.
+    const late = await submitInference(temporal.client, payload({ idempotency_key: key }));
+    expect(await late.handle.result()).toEqual(results[0]);
+    expect(sim.stats().completed - before).toBe(1);
+  });
+
+  it('derives a stable workflow ID from the request when there is no idempotency_key', () => {
+    const p = payload({ user_prompt: 'same' });
+    const parsed = { ...p, task_class: 'general', format: 'text' } as Parameters<typeof inferenceWorkflowId>[0];
+    expect(inferenceWorkflowId(parsed)).toBe(inferenceWorkflowId({ ...parsed }));
+    expect(inferenceWorkflowId(parsed)).not.toBe(inferenceWorkflowId({ ...parsed, user_prompt: 'other' }));
+  });
+
+  it('delivers a webhook callback with an idempotency header, retrying a failing receiver', async () => {
+    sim.setOptions({ tokensPerSecond: 0, faults: {} });
+    const received: Array<{ key: string | undefined; body: { workflowId: string } }> = [];
+    let failuresLeft = 1;
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (failuresLeft-- > 0) {
+          res.writeHead(500).end();
+          return;
+        }
+        received.push({ key: req.headers['idempotency-key'] as string | undefined, body: JSON.parse(body) as { workflowId: string } });
+        res.writeHead(200).end('ok');
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
+    try {
+      const { handle, workflowId } = await submitInference(temporal.client, payload({ callback: `http://127.0.0.1:${port}/civicos/results` }));
+      await handle.result();
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({ key: workflowId, body: { workflowId } });
+    } finally {
+      receiver.close();
+    }
+  });
+
+  it('delivers a signal callback to the named workflow', async () => {
+    sim.setOptions({ tokensPerSecond: 0, faults: {} });
+    // Any running workflow can receive the signal; it lands in that workflow's history.
+    const targetId = uniqueId('signal-target');
+    const target = await temporal.client.workflow.start<typeof priorityProbe>('priorityProbe', {
+      taskQueue: WORKFLOW_TASK_QUEUE,
+      workflowId: targetId,
+      args: [{ taskQueue: uniqueId('unused'), first: { count: 0, priorityKey: 4 }, second: { count: 0, priorityKey: 1 } }],
+    });
+    const { handle, workflowId } = await submitInference(temporal.client, payload({ callback: `signal:${targetId}/inferenceDone` }));
+    const result = await handle.result();
+    const history = await target.fetchHistory();
+    const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'inferenceDone');
+    expect(signals).toHaveLength(1);
+    const input = JSON.parse(Buffer.from(signals[0]!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString()) as { workflowId: string; result: { text: string } };
+    expect(input).toMatchObject({ workflowId, result: { text: result.text } });
+    await target.terminate('test done');
+  });
+
+  it('refuses 30+ bad payloads at submit, starting nothing in Temporal', async () => {
+    const bad: unknown[] = [
+      {}, null, 'text', [], payload({ priority: 'low' }), payload({ lane: 'experimental', priority: 'normal' }), payload({ max_tokens: 0 }),
+      payload({ max_tokens: 99_999 }), payload({ callback: 'mailto:x@y' }), payload({ model: 'BAD MODEL' }), payload({ agent_id: '' }),
+      payload({ calling_skill: 'has space' }), payload({ user_prompt: '' }), { ...payload(), extra: 1 }, payload({ temperature: -1 }),
+      payload({ format: 'xml' as 'json' }), payload({ idempotency_key: 'x' }), payload({ task_class: 'UPPER' }), payload({ lane: 'both' as 'prod' }),
+      payload({ priority: 'asap' as 'urgent' }), { ...payload(), max_tokens: '12' }, { ...payload(), system_prompt: 5 }, { ...payload(), lane: undefined },
+      { ...payload(), callback: undefined }, payload({ experiment_tag: 'NOPE!' }), payload({ success_criteria: '' }),
+      payload({ lane: 'experimental', priority: 'urgent', experiment_tag: 'exp-a', success_criteria: 'x' }), payload({ promotion: { approved_by: 'x', reason: 'y' } }),
+      payload({ callback: 'signal:only-id' }), payload({ user_prompt: 'x'.repeat(70_000) }), payload({ max_tokens: 1.5 }),
+    ];
+    expect(bad.length).toBeGreaterThanOrEqual(30);
+    const countBefore = (await temporal.client.workflow.count()).count;
+    for (const input of bad) {
+      const error = await submitInference(temporal.client, input).then(() => undefined, (e: unknown) => e);
+      expect(error, JSON.stringify(input)?.slice(0, 120)).toBeInstanceOf(InvalidPayloadError);
+      expect((error as InvalidPayloadError).problems.every((p) => /^[a-z_.A-Z]+: /.test(p))).toBe(true);
+    }
+    expect((await temporal.client.workflow.count()).count).toBe(countBefore);
+  });
+
+  it('a bad payload started directly (temporal CLI path) fails non-retryably with a typed name', async () => {
+    const handle = await temporal.client.workflow.start('inferenceRequest', {
+      taskQueue: WORKFLOW_TASK_QUEUE,
+      workflowId: uniqueId('direct-bad'),
+      args: [{ ...payload(), priority: 'low' }],
+    });
+    const error = await handle.result().then(() => undefined, (e: unknown) => e);
+    const cause = failureCause(error);
+    expect(cause?.type).toBe('InvalidInferencePayload');
+    expect(cause?.nonRetryable).toBe(true);
+    expect(cause?.message).toMatch(/priority: "low" is not allowed in lane prod/);
+  });
+});
+
+describe('an unreachable model host', () => {
+  let t2: TestTemporal;
+  beforeAll(async () => {
+    t2 = await connectTest({ namespace: 'test-inference-unreachable' });
+  });
+  afterAll(async () => {
+    await t2?.close();
+  });
+
+  it('retries connection refused until the host comes up', async () => {
+    const port = await freePort();
+    const p2 = await startPlatform(t2, [{ name: 'late-host', url: `http://127.0.0.1:${port}`, slots: 1, simulated: true }]);
+    let late: OllamaSimulator | undefined;
+    try {
+      const { handle, workflowId } = await submitInference(t2.client, payload());
+      await eventually(async () => (await p2.ledger.read()).some((r) => r.workflowId === workflowId && r.errorType === 'ModelHostUnreachable'), { what: 'a refused attempt in the ledger' });
+      late = await startOllamaSimulator({ port, tokensPerSecond: 0 });
+      const result = await handle.result();
+      expect(result.attempts).toBeGreaterThanOrEqual(2);
+    } finally {
+      await p2.stop();
+      await late?.close();
+    }
+  });
+});

@@ -1,0 +1,24 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadEnv, type PlatformEnv } from '../../common/env';
+import { logger } from '../../common/logger';
+import { FileLedger, type ModelHostTarget } from '../../activities';
+import { runWorkers, type RunningWorkers } from '../../workers/run-workers';
+import type { TestTemporal } from './temporal';
+
+/** The platform's workers against the test server, with their own data directory. */
+export async function startPlatform(temporal: TestTemporal, hosts: ModelHostTarget[]): Promise<{ env: PlatformEnv; ledger: FileLedger; workers: RunningWorkers; stop(): Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-data-'));
+  const env = loadEnv({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, CIVICOS_DATA_DIR: dataDir, CIVICOS_METRICS_PORT: '0' });
+  const workers = await runWorkers({ env, logger: logger(), hosts, workflowBundle: temporal.workflowBundle });
+  return {
+    env,
+    ledger: new FileLedger(dataDir),
+    workers,
+    async stop() {
+      await workers.shutdown();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import * as path from 'node:path';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
+import type { JsonLogger } from '../common/logger';
+
+export interface WorkflowWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  logger: JsonLogger;
+  taskQueue?: string;
+  /** A pre-built bundle (tests build it once); otherwise the workflows barrel is bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Runs the CivicOS workflows and their non-inference activities on the `civicos` task queue. */
+export async function createWorkflowWorker(options: WorkflowWorkerOptions): Promise<Worker> {
+  return await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
+    identity: 'civicos-workflows',
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities: createActivities({ logger: options.logger }),
+  });
+}
+
+/** The workflows barrel, as a file path (resolvable under tsx and vitest alike). */
+export function workflowsPath(): string {
+  return path.join(__dirname, '..', 'workflows', 'index.ts');
+}
