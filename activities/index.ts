@@ -1,12 +1,26 @@
 import type { JsonLogger } from '../common/logger';
+import type { AlertSink } from './alerts';
 import { createCallbackActivities } from './callbacks';
 
 export { createInferenceActivities, type ModelHostTarget, type InferenceDeps } from './inference/ollama-inference';
 export { FileLedger, type Ledger, type InferenceRecord } from './ledger';
+export { AlertSender, type Alert, type AlertSink } from './alerts';
+
+export interface ActivityDeps {
+  logger: JsonLogger;
+  alerts: AlertSink;
+  /** Root of the embedded stores (ledger, outputs, …). */
+  dataDir: string;
+}
 
 /** Activities of the workflow task queue (everything except inference, which runs on lane queues). */
-export function createActivities(deps: { logger: JsonLogger }) {
+export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallbackActivities({ logger: deps.logger }),
+    async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
+      await deps.alerts.send(alert);
+    },
   };
 }
+
+export type WorkflowActivities = ReturnType<typeof createActivities>;

@@ -19,7 +19,7 @@ export interface InferenceWorkerOptions {
  * budget equal to the host's parallel slots.
  */
 export async function createInferenceWorkers(options: InferenceWorkerOptions): Promise<{ workers: Worker[]; budget: SlotBudget }> {
-  const budget = new SlotBudget(options.host.slots, options.reservedForProd);
+  const budget = new SlotBudget(options.host.slots, options.reservedForProd ?? options.host.reservedForProd);
   const activities = createInferenceActivities({ host: options.host, ledger: options.ledger, logger: options.logger, aliases: options.aliases });
   const fixed = { type: 'fixed-size', numSlots: 1 } as const;
   const workers = await Promise.all(

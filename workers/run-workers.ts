@@ -1,5 +1,5 @@
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
-import { FileLedger, type ModelHostTarget } from '../activities';
+import { AlertSender, FileLedger, type ModelHostTarget } from '../activities';
 import type { PlatformEnv } from '../common/env';
 import type { JsonLogger } from '../common/logger';
 import { createInferenceWorkers } from './inference-worker';
@@ -21,7 +21,9 @@ export async function runWorkers(options: {
 }): Promise<RunningWorkers> {
   const connection = await NativeConnection.connect({ address: options.env.temporalAddress });
   const ledger = new FileLedger(options.env.dataDir);
-  const workers: Worker[] = [await createWorkflowWorker({ connection, namespace: options.env.namespace, logger: options.logger, workflowBundle: options.workflowBundle })];
+  const alerts = new AlertSender({ logger: options.logger, webhook: options.env.alertWebhook });
+  const deps = { logger: options.logger, alerts, dataDir: options.env.dataDir };
+  const workers: Worker[] = [await createWorkflowWorker({ connection, namespace: options.env.namespace, deps, workflowBundle: options.workflowBundle })];
   for (const host of options.hosts) {
     const inference = await createInferenceWorkers({ connection, namespace: options.env.namespace, host, ledger, logger: options.logger, aliases: options.aliases });
     workers.push(...inference.workers);

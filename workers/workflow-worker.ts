@@ -1,13 +1,12 @@
 import * as path from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type ActivityDeps } from '../activities';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
-import type { JsonLogger } from '../common/logger';
 
 export interface WorkflowWorkerOptions {
   connection: NativeConnection;
   namespace: string;
-  logger: JsonLogger;
+  deps: ActivityDeps;
   taskQueue?: string;
   /** A pre-built bundle (tests build it once); otherwise the workflows barrel is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -21,7 +20,7 @@ export async function createWorkflowWorker(options: WorkflowWorkerOptions): Prom
     taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
     identity: 'civicos-workflows',
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({ logger: options.logger }),
+    activities: createActivities(options.deps),
   });
 }
 

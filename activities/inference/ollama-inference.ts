@@ -13,6 +13,8 @@ export interface ModelHostTarget {
   slots: number;
   /** True when the host is the built-in simulator, so results and logs say so. */
   simulated: boolean;
+  /** Slots experimental work may never take (default 1 when slots ≥ 2). */
+  reservedForProd?: number;
 }
 
 export interface InferenceDeps {

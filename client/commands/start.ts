@@ -9,6 +9,8 @@ import { runWorkers } from '../../workers/run-workers';
 import { installTelemetry } from '../../workers/telemetry';
 import { connectClient, webUiWorkflowUrl } from '../connection';
 import { submitInference } from '../submit-inference';
+import type { RegisterCommand } from './context';
+import { untilSignal } from './worker';
 
 const say = (line = ''): boolean => process.stdout.write(`${line}\n`);
 
@@ -35,6 +37,15 @@ export function firstWorkflowPayload(now: Date) {
  * `npm start`: Temporal dev server (unless one answers), Ollama (real if one answers, else the
  * simulator, labelled), the workers, and a first workflow end to end; runs until Ctrl-C.
  */
+export const registerStart: RegisterCommand = (program, ctx) => {
+  program
+    .command('start')
+    .description('Main job: dev server (unless one answers), workers, a first workflow; runs until Ctrl-C')
+    .action(async () => {
+      await startCommand(ctx.env(), ctx.logger());
+    });
+};
+
 export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promise<void> {
   installTelemetry({ logger, metricsPort: env.metricsPort });
   const stops: Array<() => Promise<void>> = [];
@@ -44,13 +55,7 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
     stopping = true;
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => logger.error('shutdown step failed', { error }));
   };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    say(`\n${signal}: stopping workers, simulator and dev server…`);
-    void stopAll().then(() => process.exit(0));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
+  const signal = untilSignal();
   try {
     let uiBase = `http://127.0.0.1:${env.uiPort}`;
     if (await temporalAnswers(env.temporalAddress)) {
@@ -74,10 +79,10 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
     const host = await chooseModelHost(env, logger, stops);
     const workers = await runWorkers({ env, logger, hosts: [host] });
     stops.unshift(workers.shutdown); // workers stop first, before what they talk to
-    workers.done.catch((error: unknown) => {
-      logger.error('a worker stopped with an error', { error });
-      void stopAll().then(() => process.exit(1));
-    });
+    const crashed = workers.done.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
     const client = await connectClient(env);
     const submission = await submitInference(client, firstWorkflowPayload(new Date()));
@@ -91,6 +96,12 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
     say('');
     say('Workers are running. Trigger more work with `npx civicos infer --file payload.json --wait`.');
     say('Press Ctrl-C to stop.');
+    await client.connection.close();
+    const ended = await Promise.race([signal.then((name) => ({ name })), crashed.then((error) => ({ error }))]);
+    if ('name' in ended) say(`\n${ended.name}: stopping workers, simulator and dev server…`);
+    await stopAll();
+    if ('error' in ended && ended.error) throw ended.error;
+    say('stopped cleanly');
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,0 +1,35 @@
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import { loadEnv, type PlatformEnv } from '../../common/env';
+import { configureLogger, type JsonLogger } from '../../common/logger';
+import { connectClient } from '../connection';
+
+/** What every command needs, built lazily so `--help` works without configuration. */
+export interface CliContext {
+  env(): PlatformEnv;
+  logger(): JsonLogger;
+  /** A connected client; closed by the CLI after the command. */
+  client(): Promise<Client>;
+}
+
+export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+/** Bad input (arguments, payload, configuration): exit code 2 with the message. */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError';
+}
+
+export function createContext(): CliContext & { close(): Promise<void> } {
+  let env: PlatformEnv | undefined;
+  let logger: JsonLogger | undefined;
+  let client: Promise<Client> | undefined;
+  const ctx = {
+    env: () => (env ??= loadEnv()),
+    logger: () => (logger ??= configureLogger(ctx.env().logLevel)),
+    client: () => (client ??= connectClient(ctx.env())),
+    async close() {
+      if (client) await (await client).connection.close().catch(() => undefined);
+    },
+  };
+  return ctx;
+}

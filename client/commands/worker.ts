@@ -1,0 +1,30 @@
+import { runWorkers } from '../../workers/run-workers';
+import { configuredModelHosts } from '../../workers/model-hosts';
+import { installTelemetry } from '../../workers/telemetry';
+import type { RegisterCommand } from './context';
+
+/** Blocks until SIGINT/SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+/** `civicos worker`: the workflow worker plus one inference worker per configured model host. */
+export const registerWorker: RegisterCommand = (program, ctx) => {
+  program
+    .command('worker')
+    .description('Run the workflow worker and the inference workers (one per model host in CIVICOS_MODEL_HOSTS / OLLAMA_HOST)')
+    .action(async () => {
+      const env = ctx.env();
+      const logger = ctx.logger();
+      const { metricsUrl } = installTelemetry({ logger, metricsPort: env.metricsPort });
+      const hosts = configuredModelHosts(env);
+      const workers = await runWorkers({ env, logger, hosts });
+      logger.info('workers running', { hosts: hosts.map((h) => `${h.name}=${h.url}/${h.slots}`), metricsUrl });
+      process.stdout.write(`workers running for ${hosts.map((h) => h.name).join(', ')}; Ctrl-C stops them\n`);
+      const stopped = await Promise.race([untilSignal(), workers.done.then(() => 'done' as const)]);
+      if (stopped !== 'done') await workers.shutdown();
+    });
+};
