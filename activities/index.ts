@@ -1,6 +1,8 @@
 import type { JsonLogger } from '../common/logger';
 import type { AlertSink } from './alerts';
 import { createCallbackActivities } from './callbacks';
+import { FileLedger } from './ledger';
+import { createQueueRecordActivities } from './queue-records';
 
 export { createInferenceActivities, type ModelHostTarget, type InferenceDeps } from './inference/ollama-inference';
 export { FileLedger, type Ledger, type InferenceRecord } from './ledger';
@@ -17,6 +19,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallbackActivities({ logger: deps.logger }),
+    ...createQueueRecordActivities({ ledger: new FileLedger(deps.dataDir), logger: deps.logger }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
       await deps.alerts.send(alert);
     },

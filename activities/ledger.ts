@@ -28,7 +28,8 @@ export interface InferenceRecord {
   outputTokens: number;
   tokensPerSecond: number;
   doneReason: string | null;
-  outcome: 'ok' | 'error' | 'cancelled';
+  /** `expired`: waited past its queue TTL and never ran; `deferred`: pre-empted for prod, re-run later. */
+  outcome: 'ok' | 'error' | 'cancelled' | 'expired' | 'deferred';
   errorType: string | null;
 }
 

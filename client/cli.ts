@@ -3,12 +3,13 @@ import { ConfigError } from '../common/env';
 import { CliUsageError, createContext, type RegisterCommand } from './commands/context';
 import { registerDevServer } from './commands/dev-server';
 import { registerInfer } from './commands/infer';
+import { registerQueue } from './commands/queue';
 import { registerStart } from './commands/start';
 import { registerWorker } from './commands/worker';
 import { InvalidPayloadError } from './submit-inference';
 
 /** Every command of the CLI; a new command is one module and one line here. */
-const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer];
+const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue];
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (arguments, payload, configuration). */
 export function exitCodeFor(error: unknown): number {

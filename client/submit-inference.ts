@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { validateInferencePayload, type InferencePayload } from '../common/contract';
 import type { InferenceResult } from '../common/inference';
-import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
+import type { AlertSink } from '../activities/alerts';
+import { loadEnv, type QueuePolicy } from '../common/env';
+import { laneQueue, WORKFLOW_TASK_QUEUE, type Lane } from '../common/lanes';
+import { admittedCount } from './queue-admin';
 import { SA } from '../common/search-attributes';
 import type { inferenceRequest } from '../workflows';
 
@@ -11,6 +14,26 @@ export class InvalidPayloadError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid inference payload:\n  - ${problems.join('\n  - ')}`);
   }
+}
+
+/** The lane's admission cap is reached: nothing was started; retry later or raise the cap. */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFull';
+  constructor(
+    readonly lane: Lane,
+    readonly admitted: number,
+    readonly cap: number,
+  ) {
+    super(`QueueFull: lane ${lane} has ${admitted} unfinished requests (cap ${cap}); nothing was submitted. Retry later, or raise CIVICOS_QUEUE_CAP_${lane.toUpperCase()}`);
+  }
+}
+
+export interface SubmitOptions {
+  taskQueue?: string;
+  /** Admission caps and the default experimental TTL; defaults are the env defaults. */
+  policy?: Pick<QueuePolicy, 'capProd' | 'capExperimental' | 'experimentalTtlSeconds'>;
+  /** Where a refused prod submit is alerted. */
+  alerts?: AlertSink;
 }
 
 export interface Submission {
@@ -31,11 +54,16 @@ export function inferenceWorkflowId(payload: InferencePayload): string {
  * The integration helper: validate, then start (or attach to) the `inferenceRequest` workflow.
  * Invalid payloads throw `InvalidPayloadError` before anything reaches Temporal.
  */
-export async function submitInference(client: Client, input: unknown, options: { taskQueue?: string } = {}): Promise<Submission> {
+export async function submitInference(client: Client, input: unknown, options: SubmitOptions = {}): Promise<Submission> {
   const validation = validateInferencePayload(input);
   if (!validation.ok) throw new InvalidPayloadError(validation.problems);
-  const payload = validation.value;
-  const workflowId = inferenceWorkflowId(payload);
+  const workflowId = inferenceWorkflowId(validation.value);
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const payload: InferencePayload =
+    validation.value.lane === 'experimental' && validation.value.ttl_seconds === undefined
+      ? { ...validation.value, ttl_seconds: policy.experimentalTtlSeconds }
+      : validation.value;
+  await admit(client, workflowId, payload, policy, options.alerts);
   try {
     const handle = await client.workflow.start<typeof inferenceRequest>('inferenceRequest', {
       taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
@@ -61,6 +89,25 @@ export async function submitInference(client: Client, input: unknown, options: {
     }
     throw error;
   }
+}
+
+const DEFAULT_POLICY = loadEnv({}).queue;
+
+/**
+ * Admission control: a lane holds at most its cap of unfinished requests. A duplicate of an
+ * admitted request is never refused (it attaches to the existing run).
+ */
+async function admit(client: Client, workflowId: string, payload: InferencePayload, policy: NonNullable<SubmitOptions['policy']>, alerts?: AlertSink): Promise<void> {
+  const cap = payload.lane === 'prod' ? policy.capProd : policy.capExperimental;
+  const admitted = await admittedCount(client, payload.lane);
+  if (admitted < cap) return;
+  const existing = await client.workflow.count(`WorkflowId = "${workflowId}"`);
+  if (existing.count > 0) return;
+  const error = new QueueFullError(payload.lane, admitted, cap);
+  if (payload.lane === 'prod') {
+    await alerts?.send({ kind: 'queue_full', severity: 'critical', lane: 'prod', subject: laneQueue('prod'), message: error.message, details: { admitted, cap, agentId: payload.agent_id } });
+  }
+  throw error;
 }
 
 export async function submitAndWait(client: Client, input: unknown): Promise<{ workflowId: string; result: InferenceResult }> {

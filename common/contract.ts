@@ -8,6 +8,8 @@ import { LANE_PRIORITIES, LANES, PRIORITIES } from './lanes';
  */
 export const MAX_TOKENS_LIMIT = 8192;
 export const MAX_PROMPT_CHARS = 64_000;
+/** Queue time-to-live of an experimental request that names none. */
+export const DEFAULT_EXPERIMENTAL_TTL_SECONDS = 3600;
 
 const identifier = (what: string) =>
   z
@@ -77,6 +79,12 @@ export const inferencePayloadSchema = z
       .optional(),
     temperature: z.number({ error: 'must be a number from 0 to 2' }).min(0, 'must be from 0 to 2').max(2, 'must be from 0 to 2').optional(),
     format: z.enum(['text', 'json'], { error: 'allowed: text, json' }).default('text'),
+    ttl_seconds: z
+      .number({ error: 'must be whole seconds from 1 to 86400' })
+      .int('must be whole seconds from 1 to 86400')
+      .min(1, 'must be whole seconds from 1 to 86400')
+      .max(86_400, 'must be whole seconds from 1 to 86400')
+      .optional(),
     promotion: z
       .strictObject({
         approved_by: z.string({ error: 'is required' }).trim().min(1, 'must name who approved the promotion'),
@@ -99,6 +107,9 @@ export const inferencePayloadSchema = z
     if (payload.lane === 'experimental') {
       if (!payload.experiment_tag) ctx.addIssue({ code: 'custom', path: ['experiment_tag'], message: 'is required in lane experimental' });
       if (!payload.success_criteria) ctx.addIssue({ code: 'custom', path: ['success_criteria'], message: 'is required in lane experimental' });
+    }
+    if (payload.lane === 'prod' && payload.ttl_seconds !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ttl_seconds'], message: 'only applies to lane experimental (prod work never expires in the queue)' });
     }
     if (payload.lane === 'prod' && payload.promotion) {
       ctx.addIssue({ code: 'custom', path: ['promotion'], message: 'only applies to lane experimental' });
@@ -137,6 +148,7 @@ export const FAILURE = {
   hostUnreachable: 'ModelHostUnreachable',
   streamInterrupted: 'StreamInterrupted',
   queueFull: 'QueueFull',
+  queueTtlExpired: 'QueueTtlExpired',
 } as const;
 
 export const NON_RETRYABLE_INFERENCE_FAILURES = [FAILURE.invalidPayload, FAILURE.modelNotFound, FAILURE.badRequest];

@@ -41,6 +41,19 @@ const envSchema = z.object({
   CIVICOS_MODEL_SLOTS: z.coerce.number().int('expected a whole number').min(1, 'at least 1 slot').max(64, 'at most 64 slots').default(2),
   /** JSON list of model hosts: [{"name":"gpu-a","url":"http://10.0.0.5:11500","slots":4}] */
   CIVICOS_MODEL_HOSTS: z.string().optional(),
+  /** Admission caps: unfinished requests per lane; past it a submit is refused with QueueFull. */
+  CIVICOS_QUEUE_CAP_PROD: z.coerce.number().int('expected a whole number').min(1, 'at least 1').default(200),
+  CIVICOS_QUEUE_CAP_EXPERIMENTAL: z.coerce.number().int('expected a whole number').min(1, 'at least 1').default(5000),
+  /** Default time an experimental request may wait in the queue before it expires (recorded). */
+  CIVICOS_EXPERIMENTAL_TTL_S: z.coerce.number().int('expected whole seconds').min(1, 'at least 1 second').default(3600),
+  /** Experimental work gets no new slot while the prod backlog is older than this. */
+  CIVICOS_PROD_BACKLOG_DEFER_MS: z.coerce.number().int('expected whole milliseconds').min(0, 'at least 0').default(2000),
+  /** Alert when a lane stays paused longer than this. */
+  CIVICOS_ALERT_PAUSED_AFTER_S: z.coerce.number().min(0, 'at least 0').default(900),
+  /** Alert when the oldest prod task waits longer than this (the prod queue-wait SLO). */
+  CIVICOS_PROD_BACKLOG_SLO_S: z.coerce.number().min(0, 'at least 0').default(30),
+  /** How often the queue monitor checks (alerts) and inference workers publish slot usage. */
+  CIVICOS_MONITOR_INTERVAL_MS: z.coerce.number().int('expected whole milliseconds').min(100, 'at least 100').default(5000),
   /** auto: real Ollama if one answers, else the simulator (labelled); real; simulator. */
   CIVICOS_OLLAMA_MODE: z.enum(['auto', 'real', 'simulator']).default('auto'),
 });
@@ -59,6 +72,17 @@ export interface PlatformEnv {
   modelSlots: number;
   modelHosts: ModelHost[] | undefined;
   ollamaMode: 'auto' | 'real' | 'simulator';
+  queue: QueuePolicy;
+}
+
+export interface QueuePolicy {
+  capProd: number;
+  capExperimental: number;
+  experimentalTtlSeconds: number;
+  prodBacklogDeferMs: number;
+  alertPausedAfterSeconds: number;
+  prodBacklogSloSeconds: number;
+  monitorIntervalMs: number;
 }
 
 const FIXES: Record<string, string> = {
@@ -72,6 +96,13 @@ const FIXES: Record<string, string> = {
   CIVICOS_MODEL_SLOTS: 'set it to the Ollama host\'s OLLAMA_NUM_PARALLEL, e.g. 2',
   CIVICOS_MODEL_HOSTS: 'give a JSON list such as [{"name":"gpu-a","url":"http://10.0.0.5:11500","slots":2}]',
   CIVICOS_OLLAMA_MODE: 'use auto, real or simulator',
+  CIVICOS_QUEUE_CAP_PROD: 'set the maximum of unfinished prod requests, e.g. 200',
+  CIVICOS_QUEUE_CAP_EXPERIMENTAL: 'set the maximum of unfinished experimental requests, e.g. 5000',
+  CIVICOS_EXPERIMENTAL_TTL_S: 'set whole seconds, e.g. 3600',
+  CIVICOS_PROD_BACKLOG_DEFER_MS: 'set whole milliseconds, e.g. 2000',
+  CIVICOS_ALERT_PAUSED_AFTER_S: 'set seconds, e.g. 900',
+  CIVICOS_PROD_BACKLOG_SLO_S: 'set seconds, e.g. 30',
+  CIVICOS_MONITOR_INTERVAL_MS: 'set whole milliseconds ≥ 100, e.g. 5000',
 };
 
 export class ConfigError extends Error {
@@ -137,5 +168,14 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     modelSlots: env.CIVICOS_MODEL_SLOTS,
     modelHosts,
     ollamaMode: env.CIVICOS_OLLAMA_MODE,
+    queue: {
+      capProd: env.CIVICOS_QUEUE_CAP_PROD,
+      capExperimental: env.CIVICOS_QUEUE_CAP_EXPERIMENTAL,
+      experimentalTtlSeconds: env.CIVICOS_EXPERIMENTAL_TTL_S,
+      prodBacklogDeferMs: env.CIVICOS_PROD_BACKLOG_DEFER_MS,
+      alertPausedAfterSeconds: env.CIVICOS_ALERT_PAUSED_AFTER_S,
+      prodBacklogSloSeconds: env.CIVICOS_PROD_BACKLOG_SLO_S,
+      monitorIntervalMs: env.CIVICOS_MONITOR_INTERVAL_MS,
+    },
   };
 }

@@ -35,6 +35,11 @@ export interface InferenceActivities {
   runInference(input: RunInferenceInput): Promise<InferenceResult>;
 }
 
+/** Workflow-queue activity that records outcomes decided in workflow code (queue TTL expiry). */
+export interface QueueRecordActivities {
+  recordQueueExpiry(input: { request: InferencePayload; workflowId: string; waitedMs: number }): Promise<void>;
+}
+
 export interface CallbackActivities {
   deliverCallback(input: { callback: string; workflowId: string; result: InferenceResult }): Promise<{ delivered: boolean; detail: string }>;
 }

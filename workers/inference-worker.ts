@@ -1,5 +1,9 @@
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { NativeConnection } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createInferenceActivities, type Ledger, type ModelHostTarget } from '../activities';
+import { describeLaneStats } from './lane-stats';
 import { LANES, laneQueue } from '../common/lanes';
 import type { JsonLogger } from '../common/logger';
 import { SlotBudget } from './slot-budget';
@@ -12,15 +16,28 @@ export interface InferenceWorkerOptions {
   logger: JsonLogger;
   aliases?: Record<string, string>;
   reservedForProd?: number;
+  /** Where slot usage is published for `civicos queue status` (`<dataDir>/hosts/<host>.json`). */
+  dataDir?: string;
+  /** Experimental work gets no new slot while the prod backlog is older than this. */
+  prodBacklogDeferMs?: number;
+  /** How often slot usage is published and the prod backlog checked. */
+  watchIntervalMs?: number;
+}
+
+export interface InferenceWorkers {
+  workers: Worker[];
+  budget: SlotBudget;
+  /** Stops the publisher and the backlog watch (the Workers are shut down by their owner). */
+  stopWatching(): void;
 }
 
 /**
  * The inference worker of one model host: one Worker per lane task queue, sharing one slot
  * budget equal to the host's parallel slots.
  */
-export async function createInferenceWorkers(options: InferenceWorkerOptions): Promise<{ workers: Worker[]; budget: SlotBudget }> {
+export async function createInferenceWorkers(options: InferenceWorkerOptions): Promise<InferenceWorkers> {
   const budget = new SlotBudget(options.host.slots, options.reservedForProd ?? options.host.reservedForProd);
-  const activities = createInferenceActivities({ host: options.host, ledger: options.ledger, logger: options.logger, aliases: options.aliases });
+  const activities = createInferenceActivities({ host: options.host, ledger: options.ledger, logger: options.logger, aliases: options.aliases, preemption: budget });
   const fixed = { type: 'fixed-size', numSlots: 1 } as const;
   const workers = await Promise.all(
     LANES.map((lane) =>
@@ -42,6 +59,53 @@ export async function createInferenceWorkers(options: InferenceWorkerOptions): P
       }),
     ),
   );
+  const timers: NodeJS.Timeout[] = [];
+  const interval = options.watchIntervalMs ?? 1_000;
+  if (options.dataDir) {
+    const publish = (): void => publishHostSlots(options.dataDir!, options.host.name, budget);
+    publish();
+    timers.push(setInterval(publish, interval));
+  }
+  const deferMs = options.prodBacklogDeferMs ?? 2_000;
+  let watching = false;
+  timers.push(
+    setInterval(() => {
+      if (watching) return;
+      watching = true;
+      describeLaneStats(options.connection, options.namespace, 'prod')
+        .then((stats) => {
+          const blocked = stats.backlog > 0 && stats.oldestWaitingMs > deferMs;
+          if (blocked !== budget.experimentalDeferred) {
+            options.logger.warn(blocked ? 'prod backlog is old: deferring experimental work' : 'prod backlog cleared: experimental work resumes', { host: options.host.name, ...stats });
+          }
+          budget.setExperimentalDeferred(blocked);
+        })
+        .catch((error: unknown) => options.logger.warn('prod backlog check failed', { error }))
+        .finally(() => {
+          watching = false;
+        });
+    }, interval),
+  );
   options.logger.info('inference worker ready', { host: options.host.name, url: options.host.url, slots: options.host.slots, simulated: options.host.simulated });
-  return { workers, budget };
+  return {
+    workers,
+    budget,
+    stopWatching() {
+      for (const timer of timers) clearInterval(timer);
+    },
+  };
+}
+
+function publishHostSlots(dataDir: string, host: string, budget: SlotBudget): void {
+  const dir = path.join(dataDir, 'hosts');
+  const snapshot = budget.snapshot();
+  const record = { host, slots: snapshot.slots, reservedForProd: snapshot.reservedForProd, running: snapshot.running, pid: process.pid, updatedAt: new Date().toISOString() };
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = path.join(dir, `.${host}.${process.pid}.tmp`);
+    fs.writeFileSync(tmp, JSON.stringify(record));
+    fs.renameSync(tmp, path.join(dir, `${host}.json`));
+  } catch {
+    // Status is best effort; the worker keeps serving.
+  }
 }

@@ -12,15 +12,21 @@ interface Waiter {
  * orders the work.
  *
  * Worker pollers hold a slot while they wait for a task, so counting held slots across lanes
- * would let an idle experimental poller halve prod's capacity. Each lane therefore counts its
- * own held slots plus the other lane's *running* ones: prod may take every slot; experimental
- * gets only what prod leaves, never the `reservedForProd` slots, and nothing while a prod
- * reservation waits.
+ * would let idle pollers of one lane starve the other. So prod may hold every slot, whatever
+ * experimental runs; experimental holds only what *running* prod work leaves, never the
+ * `reservedForProd` slots, and nothing while the prod backlog is too old (deferral). (An idle
+ * prod Worker always has a reservation waiting, so a waiting prod reservation says nothing about
+ * prod demand; the server's backlog does.) When a prod task starts on a full host, the newest experimental call is
+ * pre-empted (`trackExperimental`), so the host never runs more than `slots` calls for long and
+ * prod never waits behind experimental work.
  */
 export class SlotBudget {
   private readonly held: Record<Lane, number> = { prod: 0, experimental: 0 };
   private readonly running: Record<Lane, number> = { prod: 0, experimental: 0 };
   private readonly waiters: Waiter[] = [];
+  private deferred = false;
+  /** Running experimental calls, oldest first, each with a way to stop it. */
+  private readonly preemptible: Array<() => void> = [];
 
   constructor(
     readonly slots: number,
@@ -28,6 +34,40 @@ export class SlotBudget {
   ) {
     if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`slots must be a whole number ≥ 1, got ${slots}`);
     if (reservedForProd < 0 || reservedForProd > slots) throw new RangeError(`reservedForProd must be 0..${slots}, got ${reservedForProd}`);
+  }
+
+  /**
+   * An experimental call registers how to stop it. Idle prod pollers hold no counted slot, so a
+   * prod task can start while experimental work fills the host; the newest experimental call is
+   * then stopped (and re-run later) so prod never waits behind it in the host's own queue.
+   */
+  trackExperimental(preempt: () => void): () => void {
+    this.preemptible.push(preempt);
+    return () => {
+      const index = this.preemptible.indexOf(preempt);
+      if (index >= 0) this.preemptible.splice(index, 1);
+    };
+  }
+
+  private preemptIfOversubscribed(): void {
+    while (this.running.prod + this.running.experimental - this.pendingPreemptions > this.slots && this.preemptible.length > 0) {
+      const preempt = this.preemptible.pop()!;
+      this.pendingPreemptions += 1;
+      preempt();
+    }
+  }
+
+  /** Preempted calls still hold their slot until their activity ends and releases it. */
+  private pendingPreemptions = 0;
+
+  /** True while the prod backlog is too old: experimental work gets no new slot. */
+  get experimentalDeferred(): boolean {
+    return this.deferred;
+  }
+
+  setExperimentalDeferred(deferred: boolean): void {
+    this.deferred = deferred;
+    if (!deferred) this.wake();
   }
 
   snapshot(): { slots: number; reservedForProd: number; held: Record<Lane, number>; running: Record<Lane, number>; waiting: number } {
@@ -41,9 +81,11 @@ export class SlotBudget {
       tryReserveSlot: () => (this.waiters.length === 0 && this.canTake(lane) ? this.take(lane) : null),
       markSlotUsed: () => {
         this.running[lane] += 1;
+        if (lane === 'prod') this.preemptIfOversubscribed();
       },
       releaseSlot: (ctx) => {
         if (ctx.slotInfo) this.running[lane] = Math.max(0, this.running[lane] - 1);
+        if (lane === 'experimental' && this.pendingPreemptions > 0 && ctx.slotInfo) this.pendingPreemptions -= 1;
         this.held[lane] = Math.max(0, this.held[lane] - 1);
         this.wake();
       },
@@ -51,11 +93,12 @@ export class SlotBudget {
   }
 
   private canTake(lane: Lane): boolean {
-    if (lane === 'prod') return this.held.prod + this.running.experimental < this.slots;
+    // Prod is bounded only by the host: if experimental work is in the way, it is pre-empted.
+    if (lane === 'prod') return this.held.prod < this.slots;
     return (
+      !this.deferred &&
       this.held.experimental < this.slots - this.reservedForProd &&
-      this.held.experimental + this.running.prod < this.slots &&
-      !this.waiters.some((w) => w.lane === 'prod')
+      this.held.experimental + this.running.prod < this.slots
     );
   }
 

