@@ -3,6 +3,8 @@ import type { AlertSink } from './alerts';
 import { createCallbackActivities } from './callbacks';
 import { FileLedger } from './ledger';
 import { createQueueRecordActivities } from './queue-records';
+import { createRoutingActivities } from './routing';
+import { readSecret } from '../common/env';
 
 export { createInferenceActivities, type ModelHostTarget, type InferenceDeps } from './inference/ollama-inference';
 export { FileLedger, type Ledger, type InferenceRecord } from './ledger';
@@ -13,6 +15,8 @@ export interface ActivityDeps {
   alerts: AlertSink;
   /** Root of the embedded stores (ledger, outputs, …). */
   dataDir: string;
+  /** Credential lookup by env-variable name (tests inject one). */
+  secret?: (name: string) => string | undefined;
 }
 
 /** Activities of the workflow task queue (everything except inference, which runs on lane queues). */
@@ -20,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallbackActivities({ logger: deps.logger }),
     ...createQueueRecordActivities({ ledger: new FileLedger(deps.dataDir), logger: deps.logger }),
+    ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger, secret: deps.secret ?? ((name) => readSecret(name)) }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
       await deps.alerts.send(alert);
     },

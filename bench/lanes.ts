@@ -7,6 +7,8 @@
  * Reports urgent start latency (request → the model starts it) p50/p95/max for both, slot
  * utilisation while backlogged, and a pause/resume in mid-flood with submitted = completed.
  */
+import * as http from 'node:http';
+import { Readable } from 'node:stream';
 import { Ollama } from 'ollama';
 import { pauseLanes, resumeLanes } from '../client/queue-admin';
 import { submitInference, type Submission } from '../client/submit-inference';
@@ -36,6 +38,21 @@ function injectionTimes(count: number, spanMs: number, avoid: [number, number]):
   return times.sort((a, b) => a - b);
 }
 
+/**
+ * The baseline's fetch: plain node:http without undici's 300 s headers timeout, because a request
+ * at the back of Ollama's FIFO waits far longer than that for its first byte.
+ */
+const patientFetch: typeof fetch = (input, init) =>
+  new Promise((resolve, reject) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const request = http.request(url, { method: init?.method ?? 'GET', headers: init?.headers as http.OutgoingHttpHeaders }, (response) => {
+      resolve(new Response(Readable.toWeb(response) as ReadableStream, { status: response.statusCode ?? 0, headers: response.headers as Record<string, string> }));
+    });
+    request.on('error', reject);
+    init?.signal?.addEventListener('abort', () => request.destroy(new Error('aborted')));
+    request.end(init?.body as string | undefined);
+  });
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 function utilisationSampler(sim: OllamaSimulator, backlogged: () => boolean, excluded: () => boolean): { stop(): number } {
@@ -61,7 +78,7 @@ async function main(): Promise<void> {
     logger: logger(),
     hosts: [{ name: 'bench-2slot', url: simA.url, slots: SLOTS, simulated: true, reservedForProd: RESERVED_FOR_PROD }],
   });
-  const direct = new Ollama({ host: simB.url });
+  const direct = new Ollama({ host: simB.url, fetch: patientFetch });
   const run = Date.now().toString(36);
   const pauseWindow: [number, number] = [40_000, 50_000];
   const urgentAt = injectionTimes(URGENT, 100_000, pauseWindow);
@@ -137,6 +154,13 @@ async function main(): Promise<void> {
     const urgentStartsB = simB.records.filter((r) => r.model === URGENT_MODEL).map((r) => r.startedAt!);
     const latencyA = urgentPlatform.map((u, i) => (urgentStartsA[i] ?? NaN) - u.sentAt);
     const latencyB = urgentDirect.map((sentAt, i) => (urgentStartsB[i] ?? NaN) - sentAt);
+    if (process.env.BENCH_DEBUG) {
+      const urgentA = simA.records.filter((r) => r.model === URGENT_MODEL);
+      urgentPlatform.forEach((u, i) => {
+        const r = urgentA[i];
+        if (r) process.stderr.write(`urgent ${i}: to host ${r.arrivedAt - u.sentAt} ms, host queue ${r.startedAt! - r.arrivedAt} ms\n`);
+      });
+    }
     const completed = results.filter((r) => r.status === 'fulfilled').length;
     const preempted = simA.records.filter((r) => r.model === EXPERIMENTAL_MODEL && r.outcome === 'aborted').length;
     const p95 = percentile(latencyA, 95);

@@ -112,9 +112,9 @@ export function pauseStateOf(config: temporal.api.taskqueue.v1.ITaskQueueConfig 
   };
 }
 
-/** Unfinished requests of a lane, from visibility (Lane is set when a request is admitted). */
+/** Unfinished inference requests of a lane, from visibility (Lane and JobType are set when a request is admitted). */
 export async function admittedCount(client: Client, lane: Lane): Promise<number> {
-  const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND Lane = "${lane}"`);
+  const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND Lane = "${lane}" AND JobType = "inference-request"`);
   return count;
 }
 

@@ -4,7 +4,7 @@ import { validateInferencePayload, type InferencePayload } from '../common/contr
 import type { InferenceResult } from '../common/inference';
 import type { AlertSink } from '../activities/alerts';
 import { loadEnv, type QueuePolicy } from '../common/env';
-import { laneQueue, WORKFLOW_TASK_QUEUE, type Lane } from '../common/lanes';
+import { laneQueue, PRIORITY_KEY, WORKFLOW_TASK_QUEUE, type Lane } from '../common/lanes';
 import { admittedCount } from './queue-admin';
 import { SA } from '../common/search-attributes';
 import type { inferenceRequest } from '../workflows';
@@ -71,6 +71,9 @@ export async function submitInference(client: Client, input: unknown, options: S
       args: [payload],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // Workflow tasks and the routing activities on the shared `civicos` queue are ordered by the
+      // request's priority too, so an urgent request never waits behind an experimental flood there.
+      priority: { priorityKey: PRIORITY_KEY[payload.priority] },
       typedSearchAttributes: [
         { key: SA.Lane, value: payload.lane },
         { key: SA.Priority, value: payload.priority },

@@ -85,6 +85,13 @@ export const inferencePayloadSchema = z
       .min(1, 'must be whole seconds from 1 to 86400')
       .max(86_400, 'must be whole seconds from 1 to 86400')
       .optional(),
+    /** A director's explicit request for a cloud model (Workflow v2 cloud policy, condition c). */
+    director_request: z
+      .strictObject({
+        requested_by: z.string({ error: 'is required' }).trim().min(1, 'must name the director'),
+        reason: z.string({ error: 'is required' }).trim().min(1, 'must say why cloud is needed'),
+      })
+      .optional(),
     promotion: z
       .strictObject({
         approved_by: z.string({ error: 'is required' }).trim().min(1, 'must name who approved the promotion'),
@@ -149,6 +156,7 @@ export const FAILURE = {
   streamInterrupted: 'StreamInterrupted',
   queueFull: 'QueueFull',
   queueTtlExpired: 'QueueTtlExpired',
+  allRoutesFailed: 'AllRoutesFailed',
 } as const;
 
 export const NON_RETRYABLE_INFERENCE_FAILURES = [FAILURE.invalidPayload, FAILURE.modelNotFound, FAILURE.badRequest];

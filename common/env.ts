@@ -179,3 +179,13 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     },
   };
 }
+
+/**
+ * Reads a credential from the environment by the name configuration gives (e.g. the routing
+ * matrix's `apiKeyEnv`). Kept here so every environment read stays in this module; the value
+ * is never logged.
+ */
+export function readSecret(name: string, source: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = source[name];
+  return value && value.trim() ? value.trim() : undefined;
+}

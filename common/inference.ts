@@ -1,5 +1,6 @@
 import type { InferencePayload } from './contract';
 import type { Lane, Priority } from './lanes';
+import type { RoutingMatrix } from './routing-matrix';
 
 /** What a workflow gets back from `infer()`. */
 export interface InferenceResult {
@@ -8,7 +9,8 @@ export interface InferenceResult {
   requestedModel: string;
   /** The concrete model that served it. */
   model: string;
-  provider: 'ollama';
+  /** `ollama` (lane inference workers) or `openai-compatible` (cloud, or the local pilot server). */
+  provider: 'ollama' | 'openai-compatible';
   host: string;
   /** True when the host is the built-in Ollama simulator. */
   simulated: boolean;
@@ -22,12 +24,66 @@ export interface InferenceResult {
   doneReason: string;
   lane: Lane;
   priority: Priority;
+  /** Routing matrix version that served the request (set by infer()). */
+  matrixVersion?: number;
+  /** The alias of the chain that answered. */
+  route?: string;
+  /** Every route that was tried and left, with its typed reason. */
+  fallbacks?: FallbackRecord[];
+  /** Cost of a cloud call, in USD. */
+  costUsd?: number;
+}
+
+export type FallbackReason = 'timeout' | 'unavailable' | 'quality_gate' | 'model_missing' | 'lane_forbidden' | 'policy_refused' | 'budget_exceeded' | 'error';
+
+export interface FallbackRecord {
+  from: string;
+  to: string | null;
+  reason: FallbackReason;
+  detail: string;
+}
+
+/** A concrete route chosen by infer() from the routing matrix. */
+export interface RouteTarget {
+  alias: string;
+  provider: string;
+  model: string;
+}
+
+export interface ProviderCallInput {
+  request: InferencePayload;
+  workflowId: string;
+  route: RouteTarget;
+  /** Why a cloud route was allowed (logged with the task class). */
+  cloudReason?: string;
+}
+
+/** Workflow-queue activities of the routing layer. */
+export interface RoutingActivities {
+  loadRoutingMatrix(): Promise<{ version: number; matrix: RoutingMatrix }>;
+  recordRoutingEvent(event: RoutingLedgerEvent): Promise<void>;
+  runProviderInference(input: ProviderCallInput): Promise<InferenceResult>;
+}
+
+export interface RoutingLedgerEvent {
+  workflowId: string;
+  kind: 'fallback' | 'cloud_allowed' | 'cloud_refused';
+  lane: Lane;
+  taskClass: string;
+  agentId: string;
+  matrixVersion: number;
+  from: string;
+  to: string | null;
+  reason: string;
+  detail: string;
 }
 
 export interface RunInferenceInput {
   request: InferencePayload;
   /** ID of the workflow that asked, for the ledger. */
   workflowId: string;
+  /** The route chosen from the routing matrix; without it the request's model is resolved locally. */
+  route?: RouteTarget;
 }
 
 /** Activity interface on the lane task queues; workflows import this type only. */

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { ActivityFailure, ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { freePort } from '../deploy/temporal/dev-server';
@@ -104,10 +104,13 @@ describe('inference through the queue contract (real Temporal, simulated Ollama)
     const { handle, workflowId } = await submitInference(temporal.client, payload({ model: 'not-installed:7b' }));
     const error = await handle.result().then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect((error as WorkflowFailedError).cause).toBeInstanceOf(ActivityFailure);
-    expect(failureCause(error)?.type).toBe('ModelNotFound');
+    // A concrete model has no fallback chain: the one route failed with model_missing after one attempt.
+    const cause = failureCause(error);
+    expect(cause?.type).toBe('AllRoutesFailed');
+    expect(cause?.message).toMatch(/not-installed:7b: model_missing/);
     const records = (await platform.ledger.read()).filter((r) => r.workflowId === workflowId);
     expect(records).toHaveLength(1);
+    expect(records[0]?.errorType).toBe('ModelNotFound');
   });
 
   it('ten concurrent submits with one idempotency_key make one run and one model call', async () => {

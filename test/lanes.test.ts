@@ -103,9 +103,14 @@ describe('lanes on one 2-slot host (1 reserved for prod)', () => {
     expect(results).toHaveLength(9);
     const served = sim.records.slice(before);
     const ledger = (await platform.ledger.read()).filter((r) => submissions.some((s) => s.workflowId === r.workflowId));
-    // Exactly one completed model call per request; an experimental call pre-empted for prod is recorded as deferred and re-run.
-    expect(served.filter((r) => r.outcome === 'completed')).toHaveLength(9);
-    expect(served.filter((r) => r.outcome !== 'completed').length).toBe(ledger.filter((r) => r.outcome === 'deferred').length);
+    // One accepted model call per request. An experimental call pre-empted for prod is recorded as
+    // deferred and re-run; the host may have finished it in the instant the client aborted, so a
+    // deferral can leave one extra completed call on the host, never an extra result.
+    const deferred = ledger.filter((r) => r.outcome === 'deferred').length;
+    const hostCompleted = served.filter((r) => r.outcome === 'completed').length;
+    expect(hostCompleted).toBeGreaterThanOrEqual(9);
+    expect(hostCompleted - 9).toBeLessThanOrEqual(deferred);
+    expect(served.length - hostCompleted).toBeLessThanOrEqual(deferred);
     expect(ledger.filter((r) => r.outcome === 'ok')).toHaveLength(9);
     expect(new Set(ledger.filter((r) => r.outcome === 'ok').map((r) => r.workflowId)).size).toBe(9);
     // Urgent (priority 1) ran before every high (priority 2) task queued earlier.

@@ -13,30 +13,57 @@ export interface RunningWorkers {
   shutdown(): Promise<void>;
 }
 
-/**
- * Starts, in this process, the workflow worker with the queue monitor (unless `workflows: false`,
- * e.g. on a GPU host) and one inference worker per model host.
- */
-export async function runWorkers(options: {
+export interface RunWorkersOptions {
   env: PlatformEnv;
   logger: JsonLogger;
   hosts: ModelHostTarget[];
   aliases?: Record<string, string>;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** false on a GPU host that runs inference workers only. */
   workflows?: boolean;
-}): Promise<RunningWorkers> {
-  const { env, logger } = options;
-  const connection = await NativeConnection.connect({ address: env.temporalAddress });
-  const ledger = new FileLedger(env.dataDir);
-  const alerts = new AlertSender({ logger, webhook: env.alertWebhook });
+}
+
+type Cleanup = () => Promise<void> | void;
+
+/**
+ * Starts, in this process, the workflow worker with the queue monitor (unless `workflows: false`)
+ * and one inference worker per model host.
+ */
+export async function runWorkers(options: RunWorkersOptions): Promise<RunningWorkers> {
+  const connection = await NativeConnection.connect({ address: options.env.temporalAddress });
   const workers: Worker[] = [];
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: Cleanup[] = [];
+  try {
+    await createWorkers(options, connection, workers, cleanups);
+  } catch (error) {
+    // A refused start (e.g. a bad reliability contract) must not leave connections open.
+    for (const cleanup of cleanups) await cleanup();
+    await connection.close();
+    throw error;
+  }
+  const done = Promise.all(workers.map((worker) => worker.run())).then(async () => {
+    for (const cleanup of cleanups) await cleanup();
+    await connection.close();
+  });
+  return {
+    done,
+    async shutdown() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+async function createWorkers(options: RunWorkersOptions, connection: NativeConnection, workers: Worker[], cleanups: Cleanup[]): Promise<void> {
+  const { env, logger } = options;
+  const alerts = new AlertSender({ logger, webhook: env.alertWebhook });
   if (options.workflows !== false) {
     workers.push(await createWorkflowWorker({ connection, namespace: env.namespace, deps: { logger, alerts, dataDir: env.dataDir }, workflowBundle: options.workflowBundle }));
     const monitorConnection = await Connection.connect({ address: env.temporalAddress });
     const monitor = startQueueMonitor({ client: new Client({ connection: monitorConnection, namespace: env.namespace }), policy: env.queue, alerts, logger });
     cleanups.push(monitor.stop, () => monitorConnection.close());
   }
+  const ledger = new FileLedger(env.dataDir);
   for (const host of options.hosts) {
     const inference = await createInferenceWorkers({
       connection,
@@ -52,15 +79,4 @@ export async function runWorkers(options: {
     workers.push(...inference.workers);
     cleanups.push(inference.stopWatching);
   }
-  const done = Promise.all(workers.map((worker) => worker.run())).then(async () => {
-    for (const cleanup of cleanups) await cleanup();
-    await connection.close();
-  });
-  return {
-    done,
-    async shutdown() {
-      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done;
-    },
-  };
 }

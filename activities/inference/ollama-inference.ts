@@ -3,6 +3,7 @@ import { metrics } from '@opentelemetry/api';
 import { Ollama, type ChatResponse } from 'ollama';
 import { type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
 import type { JsonLogger } from '../../common/logger';
+import { redactSecrets } from '../../common/redact';
 import type { InferenceRecord, Ledger } from '../ledger';
 import { classifyInferenceError } from './errors';
 import { resolveModel } from './model-aliases';
@@ -45,12 +46,13 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
   const latencyHistogram = meter.createHistogram('civicos_inference_latency_ms', { unit: 'ms', description: 'Model call duration' });
   const tokenCounter = meter.createCounter('civicos_inference_tokens_total', { description: 'Prompt and output tokens' });
   return {
-    async runInference({ request, workflowId }: RunInferenceInput): Promise<InferenceResult> {
+    async runInference({ request, workflowId, route }: RunInferenceInput): Promise<InferenceResult> {
       const ctx = Context.current();
       const info = ctx.info;
       const startedAt = Date.now();
       const queueWaitMs = Math.max(0, startedAt - info.currentAttemptScheduledTimestampMs);
-      const model = resolveModel(request.model, deps.aliases);
+      // A host-level alias profile (e.g. the demo profile: every alias → the tiny model) wins over the matrix's model.
+      const model = route ? (deps.aliases?.[route.alias] ?? route.model) : resolveModel(request.model, deps.aliases);
       const log = deps.logger.child({ workflowId, activityId: info.activityId, attempt: info.attempt, lane: request.lane, model, host: deps.host.name });
 
       const base: Omit<InferenceRecord, 'latencyMs' | 'promptTokens' | 'outputTokens' | 'tokensPerSecond' | 'doneReason' | 'outcome' | 'errorType'> = {
@@ -89,9 +91,10 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
       let text = '';
       let final: ChatResponse | undefined;
       try {
+        // Last line of the secrets policy: whoever built the prompt, nothing secret-looking leaves the process.
         const messages = [
-          ...(request.system_prompt ? [{ role: 'system', content: request.system_prompt }] : []),
-          { role: 'user', content: request.user_prompt },
+          ...(request.system_prompt ? [{ role: 'system', content: redactSecrets(request.system_prompt) }] : []),
+          { role: 'user', content: redactSecrets(request.user_prompt) },
         ];
         const stream = await client.chat({
           model,

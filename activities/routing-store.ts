@@ -1,0 +1,140 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
+import { validateRoutingMatrix, type RoutingMatrix } from '../common/routing-matrix';
+
+export class RoutingMatrixError extends Error {
+  override readonly name = 'RoutingMatrixError';
+  constructor(readonly problems: string[]) {
+    super(`routing matrix refused:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+interface Pointer {
+  /** Versions that were current, oldest first; the last is in force. */
+  stack: number[];
+  updatedAt: string;
+  by: string;
+}
+
+export interface RoutingEvent {
+  ts: string;
+  action: 'seed' | 'set' | 'rollback';
+  version: number;
+  previous: number | null;
+  by: string;
+}
+
+/**
+ * Versions of the routing matrix with their history and a current pointer. Embedded default:
+ * files under `<data>/routing/` — `versions/<n>.json` (never rewritten), `current.json` (the
+ * pointer, replaced atomically) and `history.jsonl` (append-only).
+ */
+export class RoutingStore {
+  private readonly dir: string;
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, 'routing');
+  }
+
+  current(): { version: number; matrix: RoutingMatrix } {
+    const pointer = this.pointer() ?? this.seed();
+    const version = pointer.stack[pointer.stack.length - 1]!;
+    return { version, matrix: this.read(version) };
+  }
+
+  /** Validates, then writes a new version and points to it. A refused matrix changes nothing. */
+  set(input: unknown, by: string): { version: number; previous: number } {
+    const before = this.current();
+    const candidate = typeof input === 'object' && input !== null ? { ...input, version: this.nextVersion() } : input;
+    const validation = validateRoutingMatrix(candidate);
+    if (!validation.ok) throw new RoutingMatrixError(validation.problems);
+    const version = validation.value.version;
+    this.writeAtomic(path.join(this.dir, 'versions', `${version}.json`), JSON.stringify(validation.value, null, 2));
+    const pointer = this.pointer()!;
+    this.writePointer({ stack: [...pointer.stack, version], updatedAt: new Date().toISOString(), by });
+    this.event({ action: 'set', version, previous: before.version, by });
+    return { version, previous: before.version };
+  }
+
+  /** Points back to the version in force before the current one. */
+  rollback(by: string): { version: number; from: number } {
+    const pointer = this.pointer() ?? this.seed();
+    if (pointer.stack.length < 2) throw new RoutingMatrixError([`current: version ${pointer.stack[0]} is the first version; there is nothing to roll back to`]);
+    const from = pointer.stack[pointer.stack.length - 1]!;
+    const stack = pointer.stack.slice(0, -1);
+    const version = stack[stack.length - 1]!;
+    this.read(version); // refuse to point at a version that no longer validates
+    this.writePointer({ stack, updatedAt: new Date().toISOString(), by });
+    this.event({ action: 'rollback', version, previous: from, by });
+    return { version, from };
+  }
+
+  history(): RoutingEvent[] {
+    try {
+      return fs
+        .readFileSync(path.join(this.dir, 'history.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as RoutingEvent);
+    } catch {
+      return [];
+    }
+  }
+
+  private read(version: number): RoutingMatrix {
+    const file = path.join(this.dir, 'versions', `${version}.json`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new RoutingMatrixError([`${file}: unreadable or not JSON (${(error as Error).message}); run \`civicos routing rollback\` or \`civicos routing set <file>\``]);
+    }
+    const validation = validateRoutingMatrix(raw);
+    if (!validation.ok) throw new RoutingMatrixError(validation.problems.map((p) => `${file}: ${p}`));
+    return validation.value;
+  }
+
+  private nextVersion(): number {
+    let max = 0;
+    try {
+      for (const file of fs.readdirSync(path.join(this.dir, 'versions'))) max = Math.max(max, Number.parseInt(file, 10) || 0);
+    } catch {
+      // no versions yet
+    }
+    return max + 1;
+  }
+
+  private pointer(): Pointer | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir, 'current.json'), 'utf8')) as Pointer;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private seed(): Pointer {
+    const validation = validateRoutingMatrix(DEFAULT_ROUTING_MATRIX);
+    if (!validation.ok) throw new RoutingMatrixError(validation.problems);
+    this.writeAtomic(path.join(this.dir, 'versions', '1.json'), JSON.stringify(validation.value, null, 2));
+    const pointer = { stack: [1], updatedAt: new Date().toISOString(), by: 'seed' };
+    this.writePointer(pointer);
+    this.event({ action: 'seed', version: 1, previous: null, by: 'seed' });
+    return pointer;
+  }
+
+  private writePointer(pointer: Pointer): void {
+    this.writeAtomic(path.join(this.dir, 'current.json'), JSON.stringify(pointer));
+  }
+
+  private event(event: Omit<RoutingEvent, 'ts'>): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    fs.appendFileSync(path.join(this.dir, 'history.jsonl'), `${JSON.stringify({ ts: new Date().toISOString(), ...event })}\n`);
+  }
+
+  private writeAtomic(file: string, text: string): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  }
+}
