@@ -165,7 +165,7 @@ describe('ollama simulator: errors and raw wire format', () => {
     await expect(client.chat({ model: 'llama9:1b', messages: ask('hi') })).rejects.toMatchObject({
       name: 'ResponseError',
       status_code: 404,
-      error: 'model "llama9:1b" not found, try pulling it first',
+      error: "model 'llama9:1b' not found",
     });
     await expect(client.chat({ model: 'qwen2.5:14b', messages: ask('hi'), stream: true })).rejects.toMatchObject({ status_code: 404 });
     expect((await client.list()).models.map((m) => m.name)).not.toContain('qwen2.5:14b');
@@ -184,15 +184,18 @@ describe('ollama simulator: errors and raw wire format', () => {
     const invalid = await post('/api/chat', '{not json');
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toEqual({ error: expect.stringMatching(/invalid/) });
-    const noModel = await post('/api/generate', JSON.stringify({ prompt: 'hi' }));
+    const noModel = await post('/api/chat', JSON.stringify({ messages: ask('hi') }));
     expect([noModel.status, await noModel.json()]).toEqual([400, { error: 'model is required' }]);
+    // Ollama 0.24's /api/generate looks the empty name up instead.
+    const emptyModel = await post('/api/generate', JSON.stringify({ prompt: 'hi' }));
+    expect([emptyModel.status, await emptyModel.json()]).toEqual([404, { error: "model '' not found" }]);
 
     const unknown = await fetch(`${sim.url}/api/nothing`);
     expect([unknown.status, await unknown.text()]).toEqual([404, '404 page not found']);
     const root = await fetch(sim.url);
     expect([root.status, await root.text()]).toEqual([200, 'Ollama is running']);
     expect((await fetch(sim.url, { method: 'HEAD' })).status).toBe(200);
-    expect(sim.stats().requests).toMatchObject({ '/api/chat': 2, '/api/generate': 1, '/api/nothing': 1, '/': 2 });
+    expect(sim.stats().requests).toMatchObject({ '/api/chat': 3, '/api/generate': 1, '/api/nothing': 1, '/': 2 });
     expect(sim.stats().badRequests).toBe(2);
   });
 

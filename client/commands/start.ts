@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import type { ModelHostTarget } from '../../activities';
 import { DEFAULT_OLLAMA_URL, probeOllama } from '../../activities/inference/probe';
 import { startOllamaSimulator } from '../../deploy/dev/ollama-simulator';
+import { describeRealOllama, findOllamaBinary, installTinyModel, startRealOllama } from '../../deploy/ollama/real-ollama';
+import { DEMO_ROUTING_PROFILE } from '../../config/demo-routing';
 import { locateTemporalCli, startDevServer, temporalAnswers, type DevServer } from '../../deploy/temporal/dev-server';
 import type { PlatformEnv } from '../../common/env';
 import type { JsonLogger } from '../../common/logger';
@@ -35,7 +37,8 @@ export function firstWorkflowPayload(now: Date) {
 
 /**
  * `npm start`: Temporal dev server (unless one answers), Ollama (real if one answers, else the
- * simulator, labelled), the workers, and a first workflow end to end; runs until Ctrl-C.
+ * project's own real Ollama with the tiny model if it is built, else the simulator, labelled),
+ * the workers, and a first workflow end to end; runs until Ctrl-C.
  */
 export const registerStart: RegisterCommand = (program, ctx) => {
   program
@@ -76,8 +79,8 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
       uiBase = server.uiUrl ?? uiBase;
     }
 
-    const host = await chooseModelHost(env, logger, stops);
-    const workers = await runWorkers({ env, logger, hosts: [host] });
+    const { host, aliases } = await chooseModelHost(env, logger, stops);
+    const workers = await runWorkers({ env, logger, hosts: [host], aliases });
     stops.unshift(workers.shutdown); // workers stop first, before what they talk to
     const crashed = workers.done.then(
       () => undefined,
@@ -98,7 +101,7 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
     say('Press Ctrl-C to stop.');
     await client.connection.close();
     const ended = await Promise.race([signal.then((name) => ({ name })), crashed.then((error) => ({ error }))]);
-    if ('name' in ended) say(`\n${ended.name}: stopping workers, simulator and dev server…`);
+    if ('name' in ended) say(`\n${ended.name}: stopping workers, Ollama and dev server…`);
     await stopAll();
     if ('error' in ended && ended.error) throw ended.error;
     say('stopped cleanly');
@@ -108,19 +111,43 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
   }
 }
 
-async function chooseModelHost(env: PlatformEnv, logger: JsonLogger, stops: Array<() => Promise<void>>): Promise<ModelHostTarget> {
+async function chooseModelHost(env: PlatformEnv, logger: JsonLogger, stops: Array<() => Promise<void>>): Promise<{ host: ModelHostTarget; aliases?: Record<string, string> }> {
   const url = env.ollamaHost ?? DEFAULT_OLLAMA_URL;
   if (env.ollamaMode !== 'simulator') {
     const real = await probeOllama(url);
     if (real) {
       say(`Ollama:   real Ollama ${real.version} at ${url} (${real.models.length} models)`);
-      return { name: 'local', url, slots: env.modelSlots, simulated: false };
+      return { host: { name: 'local', url, slots: env.modelSlots, simulated: false } };
     }
+    const own = await startProjectOllama(env, logger, stops);
+    if (own) return own;
     if (env.ollamaMode === 'real') throw new Error(`CIVICOS_OLLAMA_MODE=real but no Ollama answers at ${url}. Fix: start Ollama or set OLLAMA_HOST`);
   }
   const simulator = await startOllamaSimulator({ parallel: env.modelSlots, ttftMs: 150, tokensPerSecond: 60 });
   stops.push(() => simulator.close());
   say(`Ollama:   SIMULATED (no real Ollama answered at ${url}); simulator at ${simulator.url}`);
   logger.warn('using the Ollama simulator: replies are synthetic', { url: simulator.url });
-  return { name: 'simulator', url: simulator.url, slots: env.modelSlots, simulated: true };
+  return { host: { name: 'simulator', url: simulator.url, slots: env.modelSlots, simulated: true } };
+}
+
+/**
+ * The project's own real Ollama (deploy/ollama/) with the tiny model and the demo routing profile,
+ * when its binary is already built: never starts the ~10-minute build from here.
+ */
+async function startProjectOllama(env: PlatformEnv, logger: JsonLogger, stops: Array<() => Promise<void>>): Promise<{ host: ModelHostTarget; aliases: Record<string, string> } | undefined> {
+  const binary = findOllamaBinary();
+  if (!binary) return undefined;
+  let server: Awaited<ReturnType<typeof startRealOllama>> | undefined;
+  try {
+    server = await startRealOllama({ binary, parallel: env.modelSlots });
+    await installTinyModel(server);
+    stops.push(server.stop);
+    say(`Ollama:   ${describeRealOllama(server)} at ${server.url}, demo profile: all aliases → ${DEMO_ROUTING_PROFILE.model}`);
+    logger.info('started the project\'s real Ollama with the demo routing profile', { url: server.url, binary: binary.path, log: server.logFile, aliases: DEMO_ROUTING_PROFILE.aliases });
+    return { host: { name: 'local', url: server.url, slots: env.modelSlots, simulated: false }, aliases: { ...DEMO_ROUTING_PROFILE.aliases } };
+  } catch (error) {
+    await server?.stop();
+    logger.warn('the project\'s real Ollama could not be started; using the simulator', { binary: binary.path, error: (error as Error).message });
+    return undefined;
+  }
 }

