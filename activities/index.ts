@@ -1,6 +1,7 @@
 import type { JsonLogger } from '../common/logger';
 import type { AlertSink } from './alerts';
 import { createCallbackActivities } from './callbacks';
+import { createCivicActivities } from './civic';
 import { FileLedger } from './ledger';
 import { createQueueRecordActivities } from './queue-records';
 import { createRoutingActivities } from './routing';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCallbackActivities({ logger: deps.logger }),
     ...createQueueRecordActivities({ ledger: new FileLedger(deps.dataDir), logger: deps.logger }),
     ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger, secret: deps.secret ?? ((name) => readSecret(name)) }),
+    ...createCivicActivities({ logger: deps.logger, dataDir: deps.dataDir }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
       await deps.alerts.send(alert);
     },

@@ -4,12 +4,17 @@ import { CliUsageError, createContext, type RegisterCommand } from './commands/c
 import { registerDevServer } from './commands/dev-server';
 import { registerInfer } from './commands/infer';
 import { registerQueue } from './commands/queue';
+import { registerRouting } from './commands/routing';
 import { registerStart } from './commands/start';
 import { registerWorker } from './commands/worker';
+import { registerApproval } from './commands/approval';
+import { registerKb } from './commands/kb';
+import { registerRun } from './commands/run';
+import { registerSchedules } from './commands/schedules';
 import { InvalidPayloadError } from './submit-inference';
 
 /** Every command of the CLI; a new command is one module and one line here. */
-const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue];
+const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb];
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (arguments, payload, configuration). */
 export function exitCodeFor(error: unknown): number {

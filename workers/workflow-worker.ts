@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
+import { assertValidContracts } from '../common/reliability-contract';
+import { WORKFLOW_CONTRACTS } from '../common/workflow-contracts';
 
 export interface WorkflowWorkerOptions {
   connection: NativeConnection;
@@ -10,10 +12,14 @@ export interface WorkflowWorkerOptions {
   taskQueue?: string;
   /** A pre-built bundle (tests build it once); otherwise the workflows barrel is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The reliability contracts to validate before starting (default: the registered ones). */
+  contracts?: readonly unknown[];
 }
 
 /** Runs the CivicOS workflows and their non-inference activities on the `civicos` task queue. */
 export async function createWorkflowWorker(options: WorkflowWorkerOptions): Promise<Worker> {
+  // A bad contract stops the worker here, naming the workflow and field (ContractError).
+  assertValidContracts(options.contracts ?? WORKFLOW_CONTRACTS);
   return await Worker.create({
     connection: options.connection,
     namespace: options.namespace,

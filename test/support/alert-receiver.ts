@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { freePort } from '../../deploy/temporal/dev-server';
+import type { AddressInfo } from 'node:net';
 
 export interface ReceivedAlert {
   kind: string;
@@ -10,18 +10,24 @@ export interface ReceivedAlert {
   details?: Record<string, unknown>;
 }
 
-/** A local webhook that collects POSTed alerts. */
-export async function startAlertReceiver(): Promise<{ url: string; alerts: ReceivedAlert[]; close(): Promise<void> }> {
+/** An alert webhook that records what it receives (CIVICOS_ALERT_WEBHOOK in tests). */
+export async function startAlertReceiver(): Promise<{ url: string; alerts: ReceivedAlert[]; bodies: string[]; close(): Promise<void> }> {
   const alerts: ReceivedAlert[] = [];
+  const bodies: string[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
+      bodies.push(body);
       alerts.push(JSON.parse(body) as ReceivedAlert);
       res.writeHead(204).end();
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}/alerts`, alerts, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
+    alerts,
+    bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -1,0 +1,63 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { SA } from '../common/search-attributes';
+import { approvalStatusQuery, approveUpdate, rejectUpdate, type ApprovalCommand, type ApprovalDecision, type ApprovalStatus } from '../workflows/approval';
+
+/** The workflow refused the decision (validator): anonymous, unexplained, too early, or already decided. */
+export class ApprovalRefusedError extends Error {
+  override readonly name = 'ApprovalRefusedError';
+}
+
+/**
+ * Sends an approve/reject Update and waits for the workflow to accept it. The decision, with who
+ * and why, is then part of the workflow's history.
+ */
+export async function decide(client: Client, workflowId: string, decision: 'approve' | 'reject', command: ApprovalCommand): Promise<ApprovalDecision> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    return await handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, { args: [command] });
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = error.cause instanceof Error ? error.cause.message : error.message;
+      throw new ApprovalRefusedError(`${workflowId} refused the ${decision}: ${cause}`);
+    }
+    if (error instanceof WorkflowNotFoundError || /not found|already completed/i.test(String(error))) {
+      throw new ApprovalRefusedError(`${workflowId}: no running workflow with this ID is awaiting approval (${(error as Error).message})`);
+    }
+    throw error;
+  }
+}
+
+export async function approvalStatus(client: Client, workflowId: string): Promise<ApprovalStatus> {
+  return await client.workflow.getHandle(workflowId).query(approvalStatusQuery);
+}
+
+export interface PendingApproval {
+  workflowId: string;
+  jobType: string;
+  status: ApprovalStatus;
+}
+
+/** Running workflows that wait for a decision (every workflow with the approval gate answers the query). */
+export async function pendingApprovals(client: Client, jobTypes: string[]): Promise<PendingApproval[]> {
+  if (jobTypes.length === 0) return [];
+  const query = `ExecutionStatus = "Running" AND JobType IN (${jobTypes.map((t) => `"${t}"`).join(', ')})`;
+  const pending: PendingApproval[] = [];
+  for await (const execution of client.workflow.list({ query })) {
+    const status = await approvalStatus(client, execution.workflowId).catch(() => undefined);
+    if (status?.state === 'pending') pending.push({ workflowId: execution.workflowId, jobType: execution.typedSearchAttributes.get(SA.JobType) ?? '', status });
+  }
+  return pending;
+}
+
+export function formatApprovalStatus(workflowId: string, status: ApprovalStatus): string {
+  switch (status.state) {
+    case 'not-requested':
+      return `${workflowId}: not awaiting approval (the draft is still being prepared)`;
+    case 'pending':
+      return `${workflowId}: AWAITING APPROVAL until ${status.deadline} (${status.request.action})\n${status.request.summary}\n\n${status.request.preview}`;
+    case 'decided':
+      return `${workflowId}: ${status.decision.decision} by ${status.decision.by} at ${status.decision.at}: ${status.decision.reason}`;
+    case 'expired':
+      return `${workflowId}: approval window closed at ${status.deadline}; nothing was sent`;
+  }
+}

@@ -1,0 +1,58 @@
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { durationMs } from '../common/duration';
+import { PRIORITY_KEY, WORKFLOW_TASK_QUEUE } from '../common/lanes';
+import { EXECUTION_TIMEOUT_GRACE_MS } from '../common/reliability-contract';
+import { contractFor, type WorkflowName } from '../common/workflow-contracts';
+import { searchAttributesFor, validateWorkflowInput, workflowIdFor, type WorkflowInput } from '../common/workflow-inputs';
+
+export class InvalidWorkflowInputError extends Error {
+  override readonly name = 'InvalidWorkflowInputError';
+  constructor(
+    readonly workflow: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid ${workflow} input:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export interface CivicStart {
+  workflowId: string;
+  /** The run of this business key: just started, still running, or already closed (a rerun attaches to it). */
+  handle: WorkflowHandle;
+}
+
+/**
+ * Starts a CivicOS workflow under its business key, or attaches to the run that key already has:
+ * the contract's reuse policy decides about closed runs (a completed day is never redone, a failed
+ * one may be), its conflict policy about running ones. Search attributes are set at start so the
+ * run is filterable in the Web UI from its first moment.
+ */
+export async function startCivicWorkflow<N extends WorkflowName>(client: Client, workflow: N, input: unknown, options: { taskQueue?: string } = {}): Promise<CivicStart> {
+  const validation = validateWorkflowInput(workflow, input);
+  if (!validation.ok) throw new InvalidWorkflowInputError(workflow, validation.problems);
+  const contract = contractFor(workflow);
+  const args: WorkflowInput<N> = validation.value;
+  const workflowId = workflowIdFor(contract, args as Record<string, unknown>);
+  try {
+    const handle = await client.workflow.start(contract.workflowType, {
+      taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
+      workflowId,
+      args: [args],
+      workflowIdReusePolicy: contract.idempotency.reusePolicy,
+      workflowIdConflictPolicy: contract.idempotency.conflictPolicy,
+      // The run enforces its own deadline (and alerts); this is the server-side backstop.
+      workflowExecutionTimeout: durationMs(contract.timeouts.workflow) + EXECUTION_TIMEOUT_GRACE_MS,
+      typedSearchAttributes: searchAttributesFor(contract),
+      // Workflow tasks (and, inherited, the run's activities) are ordered by the lane's priority key.
+      priority: { priorityKey: PRIORITY_KEY[contract.priority] },
+    });
+    return { workflowId, handle };
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    const handle = client.workflow.getHandle(workflowId);
+    // conflictPolicy FAIL: a second start while the run is going is the caller's error.
+    if (contract.idempotency.conflictPolicy === 'FAIL' && (await handle.describe()).status.name === 'RUNNING') throw error;
+    // A closed run the reuse policy keeps (e.g. a completed day): attach to it, run nothing.
+    return { workflowId, handle };
+  }
+}
