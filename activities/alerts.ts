@@ -1,17 +1,9 @@
-import type { Lane } from '../common/lanes';
+import type { WorkflowAlert } from '../common/civic-activities';
 import type { JsonLogger } from '../common/logger';
 import { redactValue } from '../common/redact';
 
-export interface Alert {
-  /** Stable machine name, e.g. `workflow_failed`, `queue_paused_too_long`, `queue_full`. */
-  kind: string;
-  severity: 'critical' | 'warning';
-  lane?: Lane;
-  /** What the alert is about: a workflow ID, a task queue, a host. */
-  subject: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
+/** An alert: the shape workflows raise through the `raiseAlert` activity (common/civic-activities). */
+export type Alert = WorkflowAlert;
 
 export interface AlertSink {
   send(alert: Alert): Promise<void>;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { InferencePayload } from '../common/contract';
 import type { Lane, Priority } from '../common/lanes';
 
 /**
@@ -31,6 +32,18 @@ export interface InferenceRecord {
   /** `expired`: waited past its queue TTL and never ran; `deferred`: pre-empted for prod, re-run later. */
   outcome: 'ok' | 'error' | 'cancelled' | 'expired' | 'deferred';
   errorType: string | null;
+}
+
+/** The fields every record takes from the request it serves. */
+export function requestFields(request: InferencePayload): Pick<InferenceRecord, 'lane' | 'priority' | 'agentId' | 'callingSkill' | 'taskClass' | 'requestedModel'> {
+  return {
+    lane: request.lane,
+    priority: request.priority,
+    agentId: request.agent_id,
+    callingSkill: request.calling_skill,
+    taskClass: request.task_class,
+    requestedModel: request.model,
+  };
 }
 
 export interface Ledger {

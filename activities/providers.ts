@@ -6,7 +6,7 @@ import type { InferenceResult, ProviderCallInput } from '../common/inference';
 import type { JsonLogger } from '../common/logger';
 import { redactSecrets } from '../common/redact';
 import type { Provider, RoutingMatrix } from '../common/routing-matrix';
-import type { Ledger } from './ledger';
+import { requestFields, type Ledger } from './ledger';
 
 export const PROVIDER_FAILURE = {
   budgetExceeded: 'CloudBudgetExceeded',
@@ -136,12 +136,7 @@ export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLe
       workflowId,
       activityId: ctx.info.activityId,
       attempt: ctx.info.attempt,
-      lane: request.lane,
-      priority: request.priority,
-      agentId: request.agent_id,
-      callingSkill: request.calling_skill,
-      taskClass: request.task_class,
-      requestedModel: request.model,
+      ...requestFields(request),
       model: route.model,
       host: route.provider,
       simulated: false,

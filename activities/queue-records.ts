@@ -1,7 +1,7 @@
 import type { QueueRecordActivities } from '../common/inference';
 import type { JsonLogger } from '../common/logger';
 import { resolveModel } from './inference/model-aliases';
-import type { Ledger } from './ledger';
+import { requestFields, type Ledger } from './ledger';
 
 /** Ledger records for outcomes decided in workflow code, so the ledger has every request's fate. */
 export function createQueueRecordActivities(deps: { ledger: Ledger; logger: JsonLogger }): QueueRecordActivities {
@@ -12,12 +12,7 @@ export function createQueueRecordActivities(deps: { ledger: Ledger; logger: Json
         workflowId,
         activityId: '-',
         attempt: 0,
-        lane: request.lane,
-        priority: request.priority,
-        agentId: request.agent_id,
-        callingSkill: request.calling_skill,
-        taskClass: request.task_class,
-        requestedModel: request.model,
+        ...requestFields(request),
         model: resolveModel(request.model),
         host: '-',
         simulated: false,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RoutingMatrixError, RoutingStore } from '../activities/routing-store';
 import { decideCloud } from '../common/cloud-policy';
 import { qualityGateFailure } from '../common/quality-gate';
@@ -95,7 +95,16 @@ describe('quality gate', () => {
 });
 
 describe('routing store: versions, pointer, rollback', () => {
-  const fresh = () => new RoutingStore(fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-routing-')));
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-routing-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const fresh = () => new RoutingStore(tempDir());
+  afterAll(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('seeds version 1, sets new versions and rolls back to the previous one', () => {
     const store = fresh();
@@ -120,7 +129,7 @@ describe('routing store: versions, pointer, rollback', () => {
   });
 
   it('refuses to roll back onto a corrupt version file', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-routing-'));
+    const dir = tempDir();
     const store = new RoutingStore(dir);
     store.set(clone(DEFAULT_ROUTING_MATRIX), 'dana');
     fs.writeFileSync(path.join(dir, 'routing', 'versions', '1.json'), '{ corrupt');

@@ -4,7 +4,7 @@ import { Ollama, type ChatResponse } from 'ollama';
 import { type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
 import type { JsonLogger } from '../../common/logger';
 import { redactSecrets } from '../../common/redact';
-import type { InferenceRecord, Ledger } from '../ledger';
+import { requestFields, type InferenceRecord, type Ledger } from '../ledger';
 import { classifyInferenceError } from './errors';
 import { resolveModel } from './model-aliases';
 
@@ -60,12 +60,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
         workflowId,
         activityId: info.activityId,
         attempt: info.attempt,
-        lane: request.lane,
-        priority: request.priority,
-        agentId: request.agent_id,
-        callingSkill: request.calling_skill,
-        taskClass: request.task_class,
-        requestedModel: request.model,
+        ...requestFields(request),
         model,
         host: deps.host.name,
         simulated: deps.host.simulated,
