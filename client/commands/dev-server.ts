@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { locateTemporalCli, startDevServer } from '../../deploy/temporal/dev-server';
 import type { RegisterCommand } from './context';
+import { untilSignal } from './worker';
 
 export const registerDevServer: RegisterCommand = (program, ctx) => {
   program
@@ -18,10 +19,7 @@ export const registerDevServer: RegisterCommand = (program, ctx) => {
         logger: ctx.logger(),
       });
       process.stdout.write(`Temporal dev server (${cli.version.split('\n')[0]}) at ${server.address}\nWeb UI: ${server.uiUrl}\nPress Ctrl-C to stop.\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilSignal();
       await server.stop();
     });
 };

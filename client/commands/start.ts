@@ -81,7 +81,7 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
 
     const { host, aliases } = await chooseModelHost(env, logger, stops);
     const workers = await runWorkers({ env, logger, hosts: [host], aliases });
-    stops.unshift(workers.shutdown); // workers stop first, before what they talk to
+    stops.push(workers.shutdown); // stopped in reverse order: workers first, then Ollama, then the dev server
     const crashed = workers.done.then(
       () => undefined,
       (error: unknown) => error,

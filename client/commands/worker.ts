@@ -4,11 +4,21 @@ import { configuredModelHosts } from '../../workers/model-hosts';
 import { installTelemetry } from '../../workers/telemetry';
 import type { RegisterCommand } from './context';
 
-/** Blocks until SIGINT/SIGTERM. */
+/**
+ * Resolves on the first SIGINT/SIGTERM and keeps handling later ones (ignored) until exit: a
+ * terminal's Ctrl-C reaches this process twice (directly and relayed by tsx/npm), and a second,
+ * unhandled SIGINT would kill the process halfway through an orderly shutdown.
+ */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    let first: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (first) return;
+      first = signal;
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 
