@@ -5,7 +5,7 @@
 #   kill "$OLLAMA_PID"
 # Env:
 #   OLLAMA_BIN           binary to run (default: whatever install-ollama.sh finds or builds)
-#   OLLAMA_PORT          port to use (default: first free port from 11500 up; never 11434)
+#   OLLAMA_PORT          port to use (default: first free port from 11500 up; never the default Ollama port, so a user's own Ollama is left alone)
 #   OLLAMA_MODELS        model store (default: $CACHE/models)
 #   OLLAMA_NUM_PARALLEL  parallel requests per model (default 2)
 #   OLLAMA_START_TIMEOUT seconds to wait for GET /api/version (default 60)
