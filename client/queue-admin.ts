@@ -21,26 +21,27 @@ export function selectLanes(selector: LaneSelector): Lane[] {
  * kept by the server in the rate limit's metadata.
  */
 export async function pauseLanes(client: Client, options: { lanes: LaneSelector; reason: string; by: string }): Promise<void> {
-  for (const lane of selectLanes(options.lanes)) {
-    await client.connection.workflowService.updateTaskQueueConfig({
-      namespace: client.options.namespace,
-      identity: options.by,
-      taskQueue: laneQueue(lane),
-      taskQueueType: ACTIVITY_QUEUE,
-      updateQueueRateLimit: { rateLimit: { requestsPerSecond: 0 }, reason: `${PAUSE_MARK}${options.reason}` },
-    });
-  }
+  await updateLaneRateLimit(client, options.lanes, options.by, { rateLimit: { requestsPerSecond: 0 }, reason: `${PAUSE_MARK}${options.reason}` });
 }
 
 export async function resumeLanes(client: Client, options: { lanes: LaneSelector; by: string; reason?: string }): Promise<void> {
-  for (const lane of selectLanes(options.lanes)) {
+  // No rate limit in the update removes ours.
+  await updateLaneRateLimit(client, options.lanes, options.by, { reason: options.reason ?? 'resumed' });
+}
+
+async function updateLaneRateLimit(
+  client: Client,
+  lanes: LaneSelector,
+  by: string,
+  updateQueueRateLimit: temporal.api.workflowservice.v1.UpdateTaskQueueConfigRequest.IRateLimitUpdate,
+): Promise<void> {
+  for (const lane of selectLanes(lanes)) {
     await client.connection.workflowService.updateTaskQueueConfig({
       namespace: client.options.namespace,
-      identity: options.by,
+      identity: by,
       taskQueue: laneQueue(lane),
       taskQueueType: ACTIVITY_QUEUE,
-      // No rate limit in the update removes ours.
-      updateQueueRateLimit: { reason: options.reason ?? 'resumed' },
+      updateQueueRateLimit,
     });
   }
 }

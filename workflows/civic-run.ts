@@ -54,7 +54,7 @@ export interface CivicRun<N extends WorkflowName> {
   sendMessage: CivicActivities['sendMessage'];
   /** Redacted prompts through `infer()`, then the contract's fallback path. */
   generate(request: GenerateRequest): Promise<ModelReply>;
-  /** Writes the (redacted) outputs and moves the `latest` pointer. */
+  /** Writes the (redacted) outputs and moves the `latest` pointer; `workflow` and `workflowId` are added to the data. */
   writeOutput(markdown: string, data: Record<string, unknown>): Promise<WriteOutputResult>;
   alert(alert: Omit<WorkflowAlert, 'subject' | 'lane'>): Promise<void>;
 }
@@ -124,7 +124,8 @@ function createRun<N extends WorkflowName>(contract: WorkflowContract, name: N, 
     alert,
     generate: (request) => generate(contract, request, alert),
     writeOutput: (markdown, data) =>
-      activities.writeOutput({ workflow: name, dir: contract.output.dir, workflowId, date, markdown: redactSecrets(markdown), data: redactValue(data) as Record<string, unknown> }),
+      // Every output JSON starts with the workflow and its ID, so callers pass only their own fields.
+      activities.writeOutput({ workflow: name, dir: contract.output.dir, workflowId, date, markdown: redactSecrets(markdown), data: redactValue({ workflow: contract.workflow, workflowId, ...data }) as Record<string, unknown> }),
   };
 }
 

@@ -4,7 +4,7 @@ import { durationMs } from '../common/duration';
 import { checkOutbound, describeFindings } from '../common/outbound-guard';
 import { installApprovalGate, type ApprovalDecision } from './approval';
 import { runCivicWorkflow } from './civic-run';
-import { provenance } from './report-format';
+import { generatedBy, provenance } from './report-format';
 
 export type CommsOutcome = 'sent' | 'rejected' | 'expired';
 
@@ -110,8 +110,6 @@ export async function commsDraft(input: { campaignId: string; approvalTimeout?: 
       provenance(run.workflowId, reply, run.contract.lane),
     ].join('\n');
     const written = await run.writeOutput(markdown, {
-      workflow: run.contract.workflow,
-      workflowId: run.workflowId,
       campaignId: campaign.id,
       channel: campaign.channel,
       recipients: campaign.recipients,
@@ -120,7 +118,7 @@ export async function commsDraft(input: { campaignId: string; approvalTimeout?: 
       outcome: result,
       decision,
       outboxPath,
-      generatedBy: { source: reply.source, model: reply.model, simulated: reply.simulated, fallbackReasons: reply.fallbackReasons },
+      generatedBy: generatedBy(reply),
     });
     return { workflowId: run.workflowId, campaignId: campaign.id, outcome: result, decision, outboxPath, markdownPath: written.markdownPath };
   });

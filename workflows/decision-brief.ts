@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { CIVIC_FAILURE } from '../common/civic-activities';
 import { runCivicWorkflow } from './civic-run';
-import { provenance, table } from './report-format';
+import { generatedBy, provenance, table } from './report-format';
 
 export interface DecisionBriefResult {
   workflowId: string;
@@ -48,14 +48,12 @@ export async function decisionBrief(input: { decisionId: string }): Promise<Deci
       provenance(run.workflowId, reply, run.contract.lane),
     ].join('\n');
     const written = await run.writeOutput(markdown, {
-      workflow: run.contract.workflow,
-      workflowId: run.workflowId,
       date: run.date,
       decisionId: decision.id,
       question: decision.question,
       due: decision.due,
       brief: reply.text,
-      generatedBy: { source: reply.source, model: reply.model, simulated: reply.simulated, fallbackReasons: reply.fallbackReasons },
+      generatedBy: generatedBy(reply),
       options: decision.options.map((o) => o.name),
     });
     return { workflowId: run.workflowId, date: run.date, decisionId: decision.id, options: decision.options.length, source: reply.source, markdownPath: written.markdownPath };

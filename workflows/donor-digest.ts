@@ -1,6 +1,6 @@
 import type { SourceData } from '../common/source-data';
 import { runCivicWorkflow } from './civic-run';
-import { addDays, money, plural, provenance, table, totals } from './report-format';
+import { addDays, generatedBy, money, plural, provenance, table, totals } from './report-format';
 
 export interface DonorDigestResult {
   workflowId: string;
@@ -65,12 +65,10 @@ export async function donorDigest(input: { date: string }): Promise<DonorDigestR
       provenance(run.workflowId, reply, run.contract.lane),
     ].join('\n');
     const written = await run.writeOutput(markdown, {
-      workflow: run.contract.workflow,
-      workflowId: run.workflowId,
       date: run.date,
       window: { from: week.from, to: run.date },
       summary: reply.text,
-      generatedBy: { source: reply.source, model: reply.model, simulated: reply.simulated, fallbackReasons: reply.fallbackReasons },
+      generatedBy: generatedBy(reply),
       figures: {
         gifts: week.gifts.length,
         total: totals(week.gifts),

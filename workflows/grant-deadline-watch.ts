@@ -1,6 +1,6 @@
 import type { SourceData } from '../common/source-data';
 import { runCivicWorkflow } from './civic-run';
-import { daysBetween, money, provenance, table } from './report-format';
+import { daysBetween, generatedBy, money, provenance, table } from './report-format';
 
 export const GRANT_HORIZON_DAYS = 45;
 export const GRANT_IMMINENT_DAYS = 7;
@@ -64,11 +64,9 @@ export async function grantDeadlineWatch(input: { date: string }): Promise<Grant
       provenance(run.workflowId, reply, run.contract.lane),
     ].join('\n');
     const written = await run.writeOutput(markdown, {
-      workflow: run.contract.workflow,
-      workflowId: run.workflowId,
       date: run.date,
       summary: reply.text,
-      generatedBy: { source: reply.source, model: reply.model, simulated: reply.simulated, fallbackReasons: reply.fallbackReasons },
+      generatedBy: generatedBy(reply),
       overdue: watch.overdue.map((g) => ({ id: g.id, deadline: g.deadline, daysLeft: g.daysLeft })),
       upcoming: watch.upcoming.map((g) => ({ id: g.id, deadline: g.deadline, daysLeft: g.daysLeft, missing: g.missing })),
     });

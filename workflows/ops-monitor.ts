@@ -1,6 +1,6 @@
 import type { SourceData } from '../common/source-data';
 import { runCivicWorkflow } from './civic-run';
-import { provenance, table } from './report-format';
+import { generatedBy, provenance, table } from './report-format';
 
 export interface OpsMonitorResult {
   workflowId: string;
@@ -60,11 +60,9 @@ export async function opsMonitor(input: { date: string }): Promise<OpsMonitorRes
       provenance(run.workflowId, reply, run.contract.lane),
     ].join('\n');
     const written = await run.writeOutput(markdown, {
-      workflow: run.contract.workflow,
-      workflowId: run.workflowId,
       date: run.date,
       summary: reply.text,
-      generatedBy: { source: reply.source, model: reply.model, simulated: reply.simulated, fallbackReasons: reply.fallbackReasons },
+      generatedBy: generatedBy(reply),
       counts: Object.fromEntries(day.services),
       critical: day.critical,
     });

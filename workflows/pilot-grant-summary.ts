@@ -68,8 +68,6 @@ export async function pilotGrantSummary(input: { date: string }): Promise<PilotR
       provenance(run.workflowId, reply, run.contract.lane),
     ].join('\n');
     const written = await run.writeOutput(markdown, {
-      workflow: run.contract.workflow,
-      workflowId: run.workflowId,
       date: run.date,
       experimentTag: experiment.tag,
       successCriteria: experiment.successCriteria,

@@ -42,3 +42,8 @@ export function provenance(workflowId: string, reply: { source: string; model: s
   const by = reply.model ? `${reply.model}${reply.simulated ? ' (simulated Ollama)' : ''}` : 'no model (data-only fallback)';
   return `_${workflowId} · lane ${lane} · text by ${by}${reply.source === 'fallback-model' ? ' (fallback model)' : ''}_`;
 }
+
+/** What produced a report's text, as recorded in its JSON output. */
+export function generatedBy(reply: { source: string; model: string | null; simulated: boolean; fallbackReasons: string[] }) {
+  return { source: reply.source, model: reply.model, simulated: reply.simulated, fallbackReasons: reply.fallbackReasons };
+}
