@@ -5,6 +5,7 @@ import { createCivicActivities } from './civic';
 import { FileLedger } from './ledger';
 import { createQueueRecordActivities } from './queue-records';
 import { createRoutingActivities } from './routing';
+import { createSloActivities, type SloSources } from './slo';
 import { readSecret } from '../common/env';
 
 export { createInferenceActivities, type ModelHostTarget, type InferenceDeps } from './inference/ollama-inference';
@@ -18,6 +19,8 @@ export interface ActivityDeps {
   dataDir: string;
   /** Credential lookup by env-variable name (tests inject one). */
   secret?: (name: string) => string | undefined;
+  /** What the SLO report reads (a Temporal client, the data dir, lane stats, approvals); the workflow worker provides it. */
+  sloSources?: () => Promise<SloSources>;
 }
 
 /** Activities of the workflow task queue (everything except inference, which runs on lane queues). */
@@ -27,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createQueueRecordActivities({ ledger: new FileLedger(deps.dataDir), logger: deps.logger }),
     ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger, secret: deps.secret ?? ((name) => readSecret(name)) }),
     ...createCivicActivities({ logger: deps.logger, dataDir: deps.dataDir }),
+    ...createSloActivities({ logger: deps.logger, sources: deps.sloSources ?? (() => Promise.reject(new Error('the SLO report needs a Temporal client: run it on the workflow worker (runWorkers)'))) }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
       await deps.alerts.send(alert);
     },

@@ -32,6 +32,8 @@ export interface InferenceRecord {
   /** `expired`: waited past its queue TTL and never ran; `deferred`: pre-empted for prod, re-run later. */
   outcome: 'ok' | 'error' | 'cancelled' | 'expired' | 'deferred';
   errorType: string | null;
+  /** Start of the model call → first streamed token (Ollama attempts that produced one). */
+  firstTokenMs?: number | null;
 }
 
 /** The fields every record takes from the request it serves. */

@@ -34,6 +34,8 @@ export async function approvalStatus(client: Client, workflowId: string): Promis
 export interface PendingApproval {
   workflowId: string;
   jobType: string;
+  /** When the run started (the request comes one model call later). */
+  since: string;
   status: ApprovalStatus;
 }
 
@@ -44,7 +46,7 @@ export async function pendingApprovals(client: Client, jobTypes: string[]): Prom
   const pending: PendingApproval[] = [];
   for await (const execution of client.workflow.list({ query })) {
     const status = await approvalStatus(client, execution.workflowId).catch(() => undefined);
-    if (status?.state === 'pending') pending.push({ workflowId: execution.workflowId, jobType: execution.typedSearchAttributes.get(SA.JobType) ?? '', status });
+    if (status?.state === 'pending') pending.push({ workflowId: execution.workflowId, jobType: execution.typedSearchAttributes.get(SA.JobType) ?? '', since: execution.startTime.toISOString(), status });
   }
   return pending;
 }

@@ -53,3 +53,15 @@ export const SCHEDULES: ScheduleDefinitionInput[] = [
     note: 'Experimental lane pilot; a failure is recorded, the schedule keeps going.',
   },
 ];
+
+/**
+ * The daily SLO report (a platform workflow, not a CivicOS job): shortly after midnight UTC it
+ * reports the UTC day that just ended. Applied by `civicos schedules apply` with the others.
+ */
+export const SLO_REPORT_SCHEDULE = {
+  id: 'slo-report-daily',
+  cron: '15 0 * * *',
+  timezone: 'UTC',
+  catchupWindow: '12h',
+  note: "Daily SLO report of the previous UTC day: Markdown, JSON and HTML under outputs/slo/.",
+} as const;

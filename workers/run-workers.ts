@@ -4,7 +4,12 @@ import { AlertSender, FileLedger, type ModelHostTarget } from '../activities';
 import type { PlatformEnv } from '../common/env';
 import type { JsonLogger } from '../common/logger';
 import { createInferenceWorkers } from './inference-worker';
+import { pendingApprovals } from '../client/approvals';
+import type { SloSources } from '../activities/slo';
+import { contractFor, WORKFLOW_NAMES } from '../common/workflow-contracts';
+import { describeLaneStats } from './lane-stats';
 import { startQueueMonitor } from './queue-monitor';
+import { startSloMonitor } from './slo-monitor';
 import { createWorkflowWorker } from './workflow-worker';
 
 export interface RunningWorkers {
@@ -58,10 +63,19 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
   const { env, logger } = options;
   const alerts = new AlertSender({ logger, webhook: env.alertWebhook });
   if (options.workflows !== false) {
-    workers.push(await createWorkflowWorker({ connection, namespace: env.namespace, deps: { logger, alerts, dataDir: env.dataDir }, workflowBundle: options.workflowBundle }));
     const monitorConnection = await Connection.connect({ address: env.temporalAddress });
-    const monitor = startQueueMonitor({ client: new Client({ connection: monitorConnection, namespace: env.namespace }), policy: env.queue, alerts, logger });
-    cleanups.push(monitor.stop, () => monitorConnection.close());
+    cleanups.push(() => monitorConnection.close());
+    const client = new Client({ connection: monitorConnection, namespace: env.namespace });
+    const sloSources = async (): Promise<SloSources> => ({
+      client,
+      dataDir: env.dataDir,
+      laneStats: (lane) => describeLaneStats(connection, env.namespace, lane),
+      approvals: async () => (await pendingApprovals(client, WORKFLOW_NAMES.filter((name) => contractFor(name).approval))).map((p) => ({ workflowId: p.workflowId, jobType: p.jobType, since: p.since })),
+    });
+    workers.push(await createWorkflowWorker({ connection, namespace: env.namespace, deps: { logger, alerts, dataDir: env.dataDir, sloSources }, workflowBundle: options.workflowBundle }));
+    const monitor = startQueueMonitor({ client, policy: env.queue, alerts, logger });
+    const sloMonitor = startSloMonitor({ sources: sloSources, alerts, logger });
+    cleanups.unshift(monitor.stop, sloMonitor.stop);
   }
   const ledger = new FileLedger(env.dataDir);
   for (const host of options.hosts) {

@@ -10,3 +10,5 @@ export { decisionBrief } from './decision-brief';
 export { pilotGrantSummary } from './pilot-grant-summary';
 export { scheduledRun } from './scheduled-run';
 export { approveUpdate, rejectUpdate, approvalStatusQuery } from './approval';
+// Platform reports.
+export { sloReport } from './slo-report';

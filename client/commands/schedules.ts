@@ -1,4 +1,5 @@
 import { SCHEDULES } from '../../config/schedules';
+import { applySloSchedule } from '../slo';
 import { applySchedules, formatScheduleRows, listSchedules, ScheduleDefinitionError } from '../schedules';
 import { CliUsageError, type RegisterCommand } from './context';
 
@@ -12,7 +13,10 @@ export const registerSchedules: RegisterCommand = (program, ctx) => {
     .option('--prune', 'delete schedules created by this command that are no longer defined')
     .option('--json', 'print machine-readable JSON')
     .action(async (options: { dryRun?: boolean; prune?: boolean; json?: boolean }) => {
-      const results = await withDefinitions(async () => applySchedules(await ctx.client(), SCHEDULES, { dryRun: options.dryRun, prune: options.prune }));
+      const results = await withDefinitions(async () => [
+        ...(await applySchedules(await ctx.client(), SCHEDULES, { dryRun: options.dryRun, prune: options.prune })),
+        await applySloSchedule(await ctx.client(), { dryRun: options.dryRun }),
+      ]);
       if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
       else process.stdout.write(`${results.map((r) => `${r.action.padEnd(9)} ${r.id}${r.detail ? `  (${r.detail})` : ''}`).join('\n')}\n${options.dryRun ? '(dry run: nothing changed)\n' : ''}`);
     });
