@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InferencePayload } from '../common/contract';
 import type { Lane, Priority } from '../common/lanes';
+import { recordInferenceMetrics } from './platform-metrics';
 
 /**
  * One line per inference attempt. Embedded default store: append-only JSON Lines files,
@@ -34,6 +35,8 @@ export interface InferenceRecord {
   errorType: string | null;
   /** Start of the model call → first streamed token (Ollama attempts that produced one). */
   firstTokenMs?: number | null;
+  /** `ollama` or `openai-compatible` (cloud, pilot); absent on older records. */
+  provider?: string;
 }
 
 /** The fields every record takes from the request it serves. */
@@ -62,6 +65,7 @@ export class FileLedger implements Ledger {
   async append(record: InferenceRecord): Promise<void> {
     await fs.promises.mkdir(this.dir, { recursive: true });
     await fs.promises.appendFile(this.fileFor(record.ts.slice(0, 10)), `${JSON.stringify(record)}\n`, { flag: 'a' });
+    recordInferenceMetrics(record);
   }
 
   async read(day = new Date().toISOString().slice(0, 10)): Promise<InferenceRecord[]> {

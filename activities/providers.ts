@@ -148,6 +148,7 @@ export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLe
       doneReason,
       outcome: 'ok',
       errorType: null,
+      provider: 'openai-compatible',
     });
     deps.logger.info(cloud ? 'cloud inference completed' : 'provider inference completed', { workflowId, provider: route.provider, model: route.model, taskClass: request.task_class, reason: input.cloudReason, costUsd, latencyMs });
     return result;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { RoutingActivities, RoutingLedgerEvent } from '../common/inference';
 import type { JsonLogger } from '../common/logger';
 import { FileLedger } from './ledger';
+import { recordRoutingMetrics } from './platform-metrics';
 import { CloudSpendLedger, createProviderCaller } from './providers';
 import { RoutingStore } from './routing-store';
 
@@ -23,6 +24,7 @@ export function createRoutingActivities(deps: { dataDir: string; logger: JsonLog
       const ts = new Date().toISOString();
       fs.mkdirSync(routingDir, { recursive: true });
       fs.appendFileSync(path.join(routingDir, `${ts.slice(0, 10)}.jsonl`), `${JSON.stringify({ ts, ...event })}\n`);
+      recordRoutingMetrics(event);
       const log = event.kind === 'cloud_allowed' ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
       log(`routing ${event.kind}: ${event.from} → ${event.to ?? 'none'} (${event.reason})`, { ...event });
     },

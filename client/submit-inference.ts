@@ -8,6 +8,7 @@ import { laneQueue, PRIORITY_KEY, WORKFLOW_TASK_QUEUE, type Lane } from '../comm
 import { admittedCount } from './queue-admin';
 import { SA } from '../common/search-attributes';
 import type { inferenceRequest } from '../workflows';
+import { recordQueueFullRefusal } from '../activities/platform-metrics';
 
 export class InvalidPayloadError extends Error {
   override readonly name = 'InvalidPayloadError';
@@ -107,6 +108,7 @@ async function admit(client: Client, workflowId: string, payload: InferencePaylo
   const existing = await client.workflow.count(`WorkflowId = "${workflowId}"`);
   if (existing.count > 0) return;
   const error = new QueueFullError(payload.lane, admitted, cap);
+  recordQueueFullRefusal(payload.lane);
   if (payload.lane === 'prod') {
     await alerts?.send({ kind: 'queue_full', severity: 'critical', lane: 'prod', subject: laneQueue('prod'), message: error.message, details: { admitted, cap, agentId: payload.agent_id } });
   }

@@ -65,6 +65,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
         host: deps.host.name,
         simulated: deps.host.simulated,
         queueWaitMs,
+        provider: 'ollama',
       };
       const attrs = { lane: request.lane, model, host: deps.host.name };
       queueWaitHistogram.record(queueWaitMs, attrs);
@@ -79,6 +80,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
       });
       let lastProgress = Date.now();
       let outputTokens = 0;
+      let firstTokenAt: number | undefined;
       const idleHeartbeat = setInterval(() => {
         if (Date.now() - lastProgress >= (deps.idleHeartbeatMs ?? 2_000)) ctx.heartbeat({ phase: 'waiting-for-model', outputTokens });
       }, deps.idleHeartbeatMs ?? 2_000);
@@ -101,6 +103,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
         stop.addEventListener('abort', () => stream.abort(), { once: true });
         for await (const part of stream) {
           if (part.message?.content) {
+            firstTokenAt ??= Date.now();
             text += part.message.content;
             outputTokens += 1;
           }
@@ -166,6 +169,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
         doneReason: result.doneReason,
         outcome: 'ok',
         errorType: null,
+        firstTokenMs: firstTokenAt === undefined ? null : firstTokenAt - startedAt,
       });
       inferenceCounter.add(1, { ...attrs, outcome: 'ok' });
       latencyHistogram.record(latencyMs, attrs);
