@@ -34,9 +34,9 @@ function current(): Instruments {
   const meter = metrics.getMeter('civicos');
   instruments = {
     requests: meter.createCounter('civicos_requests', { description: 'Inference attempts by lane, priority, model, host, provider and outcome' }),
-    queueWait: meter.createHistogram('civicos_queue_wait', { unit: 's', description: 'Lane queue wait: activity scheduled → started (expired tasks: scheduled → expiry)' }),
-    latency: meter.createHistogram('civicos_model_latency', { unit: 's', description: 'Model call duration of completed attempts' }),
-    firstToken: meter.createHistogram('civicos_time_to_first_token', { unit: 's', description: 'Model call start → first streamed token' }),
+    queueWait: meter.createHistogram('civicos_queue_wait_seconds', { unit: 's', description: 'Lane queue wait: activity scheduled → started (expired tasks: scheduled → expiry)' }),
+    latency: meter.createHistogram('civicos_model_latency_seconds', { unit: 's', description: 'Model call duration of completed attempts' }),
+    firstToken: meter.createHistogram('civicos_time_to_first_token_seconds', { unit: 's', description: 'Model call start → first streamed token' }),
     tokensPerSecond: meter.createHistogram('civicos_tokens_per_second', { description: 'Output tokens per second of completed attempts' }),
     tokens: meter.createCounter('civicos_tokens', { description: 'Prompt and output tokens of completed attempts' }),
     preemptions: meter.createCounter('civicos_preemptions', { description: 'Experimental attempts pre-empted so prod work could start' }),
@@ -49,13 +49,24 @@ function current(): Instruments {
   return instruments;
 }
 
+/**
+ * Counters of rare events start at 0, so they are on the endpoint (and `rate()` works) before the
+ * first one happens.
+ */
+export function initPlatformMetrics(): void {
+  const m = current();
+  m.preemptions.add(0, { lane: 'experimental' });
+  m.expiries.add(0, { lane: 'experimental' });
+  for (const lane of ['prod', 'experimental']) m.queueFull.add(0, { lane });
+}
+
 export function recordInferenceMetrics(record: InferenceRecord): void {
   const m = current();
   const provider = record.provider ?? (record.host === '-' ? 'none' : 'ollama');
   const labels = { lane: record.lane, priority: record.priority, model: record.model, host: record.host, provider };
   m.requests.add(1, { ...labels, outcome: record.outcome });
   m.queueWait.record(record.queueWaitMs / 1000, { lane: record.lane, priority: record.priority });
-  if (record.outcome === 'deferred') m.preemptions.add(1, { host: record.host });
+  if (record.outcome === 'deferred') m.preemptions.add(1, { lane: record.lane });
   if (record.outcome === 'expired') m.expiries.add(1, { lane: record.lane });
   if (record.outcome !== 'ok') return;
   const model = { model: record.model, host: record.host, provider };

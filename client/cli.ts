@@ -43,7 +43,8 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('civicos.js')) {
+// `npx civicos` runs the bin through a link named `civicos` (no .js), `node bin/civicos.js` through the file.
+if (require.main === module || /(^|\/)civicos(\.js)?$/.test(process.argv[1] ?? '')) {
   void runCli(process.argv).then((code) => {
     process.exitCode = code;
   });

@@ -7,6 +7,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { makeTelemetryFilterString, MetricsBuffer, Runtime, type BufferedMetricUpdate } from '@temporalio/worker';
+import { initPlatformMetrics } from '../activities/platform-metrics';
 import type { JsonLogger } from '../common/logger';
 
 /**
@@ -53,6 +54,7 @@ export function installTelemetry(options: { logger: JsonLogger; metricsPort: num
     resourceDetectors: [],
   });
   sdk.start();
+  initPlatformMetrics();
   if (options.metricsPort === 0 || !buffer) return { metricsUrl: undefined };
 
   const forward = coreForwarder();
