@@ -1,6 +1,7 @@
 import { metrics, type Counter, type Histogram } from '@opentelemetry/api';
 import type { RoutingLedgerEvent } from '../common/inference';
 import type { InferenceRecord } from './ledger';
+import { recordModelCallSpan } from './tracing';
 
 /**
  * The platform's metrics, recorded from what the ledgers record (so a metric and the daily report
@@ -65,6 +66,7 @@ export function recordInferenceMetrics(record: InferenceRecord): void {
   const provider = record.provider ?? (record.host === '-' ? 'none' : 'ollama');
   const labels = { lane: record.lane, priority: record.priority, model: record.model, host: record.host, provider };
   m.requests.add(1, { ...labels, outcome: record.outcome });
+  if (record.host !== '-') recordModelCallSpan({ startMs: Date.parse(record.ts), durationMs: record.latencyMs, model: record.model, host: record.host, provider, outcome: record.outcome, outputTokens: record.outputTokens });
   m.queueWait.record(record.queueWaitMs / 1000, { lane: record.lane, priority: record.priority });
   if (record.outcome === 'deferred') m.preemptions.add(1, { lane: record.lane });
   if (record.outcome === 'expired') m.expiries.add(1, { lane: record.lane });

@@ -1,10 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import type { PlatformEnv } from '../common/env';
+import { tracingClientInterceptor } from './tracing';
 
 /** The one place a Temporal client is built from configuration. */
 export async function connectClient(env: Pick<PlatformEnv, 'temporalAddress' | 'namespace'>): Promise<Client> {
   const connection = await Connection.connect({ address: env.temporalAddress, connectTimeout: 5_000 });
-  return new Client({ connection, namespace: env.namespace });
+  return new Client({ connection, namespace: env.namespace, interceptors: { workflow: [tracingClientInterceptor] } });
 }
 
 export function webUiWorkflowUrl(uiBase: string, namespace: string, workflowId: string): string {

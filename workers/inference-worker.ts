@@ -7,6 +7,7 @@ import { describeLaneStats } from './lane-stats';
 import { LANES, laneQueue } from '../common/lanes';
 import type { JsonLogger } from '../common/logger';
 import { SlotBudget } from './slot-budget';
+import { tracingActivityInterceptor } from '../activities/tracing';
 
 export interface InferenceWorkerOptions {
   connection: NativeConnection;
@@ -47,6 +48,7 @@ export async function createInferenceWorkers(options: InferenceWorkerOptions): P
         taskQueue: laneQueue(lane),
         identity: `civicos-inference/${options.host.name}/${lane}`,
         activities,
+        interceptors: { activity: [tracingActivityInterceptor] },
         tuner: {
           activityTaskSlotSupplier: budget.supplier(lane),
           workflowTaskSlotSupplier: fixed,

@@ -48,7 +48,10 @@ export function installTelemetry(options: { logger: JsonLogger; metricsPort: num
     resource: resourceFromAttributes({ 'service.name': 'civicos-workers' }),
     metricReaders: [reader],
     views: VIEWS,
-    spanProcessors: options.spanExporter ? [new SimpleSpanProcessor(options.spanExporter)] : [],
+    // Traces: to the given exporter; else as OpenTelemetry's own variables say (OTEL_TRACES_EXPORTER,
+    // OTEL_EXPORTER_OTLP_ENDPOINT, read by the SDK) when one is set; else kept in-process only
+    // (context still propagates, nothing is sent anywhere).
+    spanProcessors: options.spanExporter ? [new SimpleSpanProcessor(options.spanExporter)] : otelTracesConfigured() ? undefined : [],
     logRecordProcessors: [],
     instrumentations: [],
     resourceDetectors: [],
@@ -86,6 +89,10 @@ export function installTelemetry(options: { logger: JsonLogger; metricsPort: num
   server.listen(options.metricsPort, host);
   server.unref();
   return { metricsUrl: `http://${host}:${options.metricsPort}/metrics` };
+}
+
+function otelTracesConfigured(): boolean {
+  return Boolean(process.env.OTEL_TRACES_EXPORTER || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
 type Instrument = { add?: Counter['add'] | UpDownCounter['add']; record?: Histogram['record'] | Gauge['record'] };

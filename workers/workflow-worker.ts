@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { tracingActivityInterceptor } from '../activities/tracing';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import { assertValidContracts } from '../common/reliability-contract';
 import { WORKFLOW_CONTRACTS } from '../common/workflow-contracts';
@@ -26,8 +27,15 @@ export async function createWorkflowWorker(options: WorkflowWorkerOptions): Prom
     taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
     identity: 'civicos-workflows',
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    // A pre-built bundle has the workflow interceptor modules built in (bundleWorkflowCode).
+    interceptors: { ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules() }), activity: [tracingActivityInterceptor] },
     activities: createActivities(options.deps),
   });
+}
+
+/** Workflow interceptor modules (trace context onto activities); pass them to bundleWorkflowCode too. */
+export function workflowInterceptorModules(): string[] {
+  return [path.join(__dirname, '..', 'workflows', 'tracing-interceptors.ts')];
 }
 
 /** The workflows barrel, as a file path (resolvable under tsx and vitest alike). */

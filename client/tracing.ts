@@ -1,0 +1,19 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { WorkflowClientInterceptor } from '@temporalio/client';
+import { traceHeader, tracer } from '../activities/tracing';
+
+/** Client interceptor: starting a workflow is a span, and its context travels in the start's headers. */
+export const tracingClientInterceptor: WorkflowClientInterceptor = {
+  async startWithDetails(input, next) {
+    return await tracer().startActiveSpan(`StartWorkflow:${input.workflowType}`, { kind: SpanKind.CLIENT, attributes: { 'temporal.workflow_type': input.workflowType, 'temporal.workflow_id': input.options.workflowId } }, async (span) => {
+      try {
+        return await next({ ...input, headers: { ...input.headers, ...traceHeader() } });
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  },
+};
