@@ -59,20 +59,21 @@ beforeAll(async () => {
   });
   await Promise.all([ok1.handle.result(), ok2.handle.result()]);
   await expect(bad.result()).rejects.toThrow();
+  // A paused schedule whose daily firing, 3 s after it was created, does not run.
+  const fires = new Date(Math.ceil((Date.now() + 3_000) / 1_000) * 1_000);
+  missedAt = fires.toISOString();
+  await temporal.client.schedule.create({
+    scheduleId: 'seeded-daily',
+    spec: { calendars: [{ hour: fires.getUTCHours(), minute: fires.getUTCMinutes(), second: fires.getUTCSeconds() }], timezone: 'UTC' },
+    action: { type: 'startWorkflow', workflowType: 'sloReport', taskQueue: WORKFLOW_TASK_QUEUE, args: [{}] },
+    state: { paused: true, note: 'seeded: its firing today does not run' },
+  });
+  await eventually(() => Date.now() > fires.getTime() + 500, { timeoutMs: 10_000, intervalMs: 100, what: 'the schedule firing time to pass' });
+
   // Visibility trails a close by a moment: wait until it lists all three runs as closed.
   await eventually(async () => (await temporal.client.workflow.count('ExecutionStatus != "Running"')).count === 3, { what: 'visibility to list the three closed runs' });
   t0 = Date.now();
   today = new Date(t0).toISOString().slice(0, 10);
-
-  // A paused schedule whose firing a minute ago today never ran.
-  const fired = new Date(Math.floor((Date.now() - MIN) / MIN) * MIN);
-  missedAt = fired.toISOString();
-  await temporal.client.schedule.create({
-    scheduleId: 'seeded-daily',
-    spec: { calendars: [{ hour: fired.getUTCHours(), minute: fired.getUTCMinutes() }], timezone: 'UTC' },
-    action: { type: 'startWorkflow', workflowType: 'sloReport', taskQueue: WORKFLOW_TASK_QUEUE, args: [{}] },
-    state: { paused: true, note: 'seeded: its firing today did not run' },
-  });
 
   const ledger = new FileLedger(seedDir);
   const seeds: InferenceRecord[] = [
@@ -127,8 +128,8 @@ describe('the daily SLO report of a seeded day', () => {
   it('reports queue waits per lane and priority, the peak backlog and its age', () => {
     const { hourlyWaitP95Ms: prodHourly, ...prod } = report.lanes.find((l) => l.lane === 'prod')!;
     const { hourlyWaitP95Ms: _h, ...experimental } = report.lanes.find((l) => l.lane === 'experimental')!;
-    expect(prod).toEqual({ lane: 'prod', started: 4, waitP50Ms: 2_000, waitP95Ms: 35_000, waitP99Ms: 35_000, urgentStartP95Ms: 12_000, maxBacklog: 1, maxBacklogAt: at(4 * MIN + 2_000), maxBacklogAgeMs: 0, expired: 0, deferred: 0, backlogNow: null, oldestWaitingNowMs: null });
-    expect(experimental).toEqual({ lane: 'experimental', started: 2, waitP50Ms: 1_000, waitP95Ms: 40_000, waitP99Ms: 40_000, urgentStartP95Ms: null, maxBacklog: 2, maxBacklogAt: at(91_000), maxBacklogAgeMs: 4_000, expired: 1, deferred: 1, backlogNow: null, oldestWaitingNowMs: null });
+    expect(prod).toEqual({ lane: 'prod', started: 4, waitP50Ms: 2_000, waitP95Ms: 35_000, waitP99Ms: 35_000, urgentStartP95Ms: 12_000, maxBacklog: 1, maxBacklogAt: at(4 * MIN + 2_000), maxBacklogAgeMs: 2_000, expired: 0, deferred: 0, backlogNow: null, oldestWaitingNowMs: null });
+    expect(experimental).toEqual({ lane: 'experimental', started: 2, waitP50Ms: 1_000, waitP95Ms: 40_000, waitP99Ms: 40_000, urgentStartP95Ms: null, maxBacklog: 2, maxBacklogAt: at(91_000), maxBacklogAgeMs: 65_000, expired: 1, deferred: 1, backlogNow: null, oldestWaitingNowMs: null });
     expect(prodHourly).toHaveLength(24);
     expect(report.lanePriorities).toEqual([
       { lane: 'experimental', priority: 'normal', started: 2, waitP50Ms: 1_000, waitP95Ms: 40_000, waitP99Ms: 40_000 },

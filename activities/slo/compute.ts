@@ -177,7 +177,7 @@ function laneRow(lane: Lane, records: InferenceRecord[], inputs: SloInputs, ws: 
     urgentStartP95Ms: percentile(rs.filter((r) => r.priority === 'urgent').map((r) => r.queueWaitMs), 95),
     maxBacklog: peak.max,
     maxBacklogAt: peak.at === null ? null : new Date(peak.at).toISOString(),
-    maxBacklogAgeMs: peak.oldestAgeMs,
+    maxBacklogAgeMs: peak.longestMs,
     expired: all.filter((r) => r.outcome === 'expired').length,
     deferred: all.filter((r) => r.outcome === 'deferred').length,
     backlogNow: snapshot?.backlog ?? null,

@@ -124,7 +124,9 @@ async function observeSchedules(client: Client, start: Date, end: Date): Promise
       startTime: msToTs(start.getTime()),
       endTime: msToTs(end.getTime() - 1),
     });
-    const expected = (matching.startTime ?? []).map((t) => new Date(tsToMs(t)).toISOString());
+    // Firings before the schedule existed were never due.
+    const createdAt = description.info.createdAt.getTime();
+    const expected = (matching.startTime ?? []).map((t) => tsToMs(t)).filter((t) => t >= createdAt).map((t) => new Date(t).toISOString());
     const runs: ScheduleObservation['runs'] = [];
     const query = `TemporalScheduledById = "${summary.scheduleId}" AND TemporalScheduledStartTime >= "${start.toISOString()}" AND TemporalScheduledStartTime < "${end.toISOString()}"`;
     for await (const execution of client.workflow.list({ query })) {

@@ -20,23 +20,23 @@ export function topCounts(values: readonly string[], limit = Infinity): Array<{ 
 }
 
 /**
- * Most intervals open at once, when, and the oldest open one's age then. Intervals are
- * [start, end) in epoch ms; an interval that ends exactly when another starts does not overlap it.
+ * Most intervals open at once, when, and the longest of those intervals (how long the oldest task
+ * of that peak waited in the end). Intervals are [start, end) in epoch ms; an interval that ends
+ * exactly when another starts does not overlap it.
  */
-export function maxOverlap(intervals: ReadonlyArray<{ start: number; end: number }>): { max: number; at: number | null; oldestAgeMs: number } {
-  const events = intervals.filter((i) => i.end > i.start).flatMap((i) => [
-    { t: i.start, d: 1, start: i.start },
-    { t: i.end, d: -1, start: i.start },
+export function maxOverlap(intervals: ReadonlyArray<{ start: number; end: number }>): { max: number; at: number | null; longestMs: number } {
+  const valid = intervals.filter((i) => i.end > i.start);
+  const events = valid.flatMap((i, id) => [
+    { t: i.start, d: 1, id },
+    { t: i.end, d: -1, id },
   ]);
   events.sort((a, b) => a.t - b.t || a.d - b.d);
-  const open = new Map<number, number>();
-  let current = 0;
-  let best = { max: 0, at: null as number | null, oldestAgeMs: 0 };
+  const open = new Set<number>();
+  let best = { max: 0, at: null as number | null, longestMs: 0 };
   for (const e of events) {
-    current += e.d;
-    open.set(e.start, (open.get(e.start) ?? 0) + e.d);
-    if (open.get(e.start) === 0) open.delete(e.start);
-    if (e.d > 0 && current > best.max) best = { max: current, at: e.t, oldestAgeMs: e.t - Math.min(...open.keys()) };
+    if (e.d > 0) open.add(e.id);
+    else open.delete(e.id);
+    if (e.d > 0 && open.size > best.max) best = { max: open.size, at: e.t, longestMs: Math.max(...[...open].map((id) => valid[id]!.end - valid[id]!.start)) };
   }
   return best;
 }

@@ -120,7 +120,7 @@ export interface LaneRow {
   /** Most tasks waiting at once (rebuilt from the ledger: each attempt waited from ts − queueWait to ts). */
   maxBacklog: number;
   maxBacklogAt: string | null;
-  /** Longest wait among the tasks waiting at that moment, up to it. */
+  /** How long the oldest task of that peak waited in the end. */
   maxBacklogAgeMs: number;
   expired: number;
   deferred: number;
