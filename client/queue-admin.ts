@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { FileLedger, type InferenceRecord } from '../activities/ledger';
+import { percentile } from '../activities/slo/stats';
 import { LANES, laneQueue, type Lane } from '../common/lanes';
 
 const ACTIVITY_QUEUE = temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY;
@@ -136,12 +137,6 @@ export function readHostSlots(dataDir: string, now = Date.now()): HostSlots[] {
       return [];
     }
   });
-}
-
-function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 async function recentRecords(dataDir: string, now: number): Promise<InferenceRecord[]> {
