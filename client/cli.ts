@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../common/env';
-import { CliUsageError, createContext, type RegisterCommand } from './commands/context';
+import { CliUsageError, createContext, ExitWith, type RegisterCommand } from './commands/context';
 import { registerDevServer } from './commands/dev-server';
 import { registerInfer } from './commands/infer';
 import { registerQueue } from './commands/queue';
@@ -11,13 +11,15 @@ import { registerApproval } from './commands/approval';
 import { registerKb } from './commands/kb';
 import { registerRun } from './commands/run';
 import { registerSchedules } from './commands/schedules';
+import { registerTemporal } from './commands/temporal';
 import { InvalidPayloadError } from './submit-inference';
 
 /** Every command of the CLI; a new command is one module and one line here. */
-const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb];
+const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerTemporal];
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (arguments, payload, configuration). */
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof ExitWith) return error.code;
   if (error instanceof CommanderError) return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? 0 : 2;
   if (error instanceof ConfigError || error instanceof InvalidPayloadError || error instanceof CliUsageError) return 2;
   return 1;
@@ -28,6 +30,8 @@ export async function runCli(argv: string[]): Promise<number> {
   const program = new Command('civicos')
     .description('CivicOS Workflows: AI workflows on Temporal and local Ollama models')
     .showHelpAfterError()
+    // Options after a command belong to it (`civicos temporal workflow list --query …` passes them on).
+    .enablePositionalOptions()
     .exitOverride();
   for (const register of COMMANDS) register(program, ctx);
   try {
@@ -35,14 +39,15 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const code = exitCodeFor(error);
-    if (!(error instanceof CommanderError)) process.stderr.write(`civicos: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (!(error instanceof CommanderError) && !(error instanceof ExitWith)) process.stderr.write(`civicos: ${error instanceof Error ? error.message : String(error)}\n`);
     return code;
   } finally {
     await ctx.close();
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('civicos.js')) {
+// `tsx client/cli.ts …` (npm start, npm run civicos); bin/civicos.js calls runCli itself.
+if (require.main === module) {
   void runCli(process.argv).then((code) => {
     process.exitCode = code;
   });

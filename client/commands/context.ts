@@ -19,6 +19,14 @@ export class CliUsageError extends Error {
   override readonly name = 'CliUsageError';
 }
 
+/** A command that ran another program ends with that program's exit code (it printed its own errors). */
+export class ExitWith extends Error {
+  override readonly name = 'ExitWith';
+  constructor(readonly code: number) {
+    super(`exit code ${code}`);
+  }
+}
+
 export function createContext(): CliContext & { close(): Promise<void> } {
   let env: PlatformEnv | undefined;
   let logger: JsonLogger | undefined;
