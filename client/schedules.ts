@@ -5,7 +5,7 @@ import { durationMs, durationSchema } from '../common/duration';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import { EXECUTION_TIMEOUT_GRACE_MS, keyField } from '../common/reliability-contract';
 import { contractFor, isWorkflowName, WORKFLOW_NAMES, type WorkflowName } from '../common/workflow-contracts';
-import { searchAttributesFor } from '../common/workflow-inputs';
+import { scheduledRunSearchAttributes } from '../common/workflow-inputs';
 
 /** Schedules are data (`config/schedules.ts`); this module validates them and makes Temporal match. */
 const OVERLAP_POLICIES = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL'] as const;
@@ -73,11 +73,13 @@ export function desiredSchedule(def: ScheduleDefinition, taskQueue = WORKFLOW_TA
     action: {
       type: 'startWorkflow' as const,
       workflowType: 'scheduledRun',
-      workflowId: `scheduled:${def.id}`,
+      // The Web UI lists every launcher as type `scheduledRun`; its ID names the workflow it runs
+      // (Temporal appends the firing time: `donor-digest:scheduled:donor-digest-weekday-2026-…`).
+      workflowId: `${def.workflow}:scheduled:${def.id}`,
       taskQueue,
       args: [{ workflow: def.workflow, timezone: def.timezone }],
       workflowExecutionTimeout: durationMs(contract.timeouts.workflow) + 2 * EXECUTION_TIMEOUT_GRACE_MS,
-      typedSearchAttributes: searchAttributesFor(contract, { jobType: 'scheduled-run', agentId: 'civicos-scheduler' }),
+      typedSearchAttributes: scheduledRunSearchAttributes(contract),
     },
     policies: { overlap: def.overlap, catchupWindow: def.catchupWindow, pauseOnFailure: def.pauseOnFailure },
     note: def.note,

@@ -6,7 +6,7 @@ import type { AlertSink } from '../activities/alerts';
 import { loadEnv, type QueuePolicy } from '../common/env';
 import { laneQueue, PRIORITY_KEY, WORKFLOW_TASK_QUEUE, type Lane } from '../common/lanes';
 import { admittedCount } from './queue-admin';
-import { SA } from '../common/search-attributes';
+import { requestSearchAttributes } from '../common/search-attributes';
 import type { inferenceRequest } from '../workflows';
 
 export class InvalidPayloadError extends Error {
@@ -74,15 +74,8 @@ export async function submitInference(client: Client, input: unknown, options: S
       // Workflow tasks and the routing activities on the shared `civicos` queue are ordered by the
       // request's priority too, so an urgent request never waits behind an experimental flood there.
       priority: { priorityKey: PRIORITY_KEY[payload.priority] },
-      typedSearchAttributes: [
-        { key: SA.Lane, value: payload.lane },
-        { key: SA.Priority, value: payload.priority },
-        { key: SA.JobType, value: 'inference-request' },
-        { key: SA.AgentId, value: payload.agent_id },
-        { key: SA.CallingSkill, value: payload.calling_skill },
-        { key: SA.Model, value: payload.model },
-        ...(payload.experiment_tag ? [{ key: SA.ExperimentTag, value: payload.experiment_tag }] : []),
-      ],
+      // The workflow sets them too (any starter is counted); here they are visible from the start.
+      typedSearchAttributes: requestSearchAttributes(payload),
     });
     return { workflowId, runId: handle.firstExecutionRunId, handle };
   } catch (error) {

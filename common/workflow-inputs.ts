@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { businessWorkflowId, keyField, type WorkflowContract } from './reliability-contract';
-import { SA } from './search-attributes';
+import { SA, type SearchAttributeSetting } from './search-attributes';
 import type { WorkflowName } from './workflow-contracts';
 
 /**
@@ -59,14 +59,19 @@ export function workflowIdFor(contract: WorkflowContract, input: Record<string, 
 }
 
 /** What every run of the workflow carries for the Web UI's filters; never prompt text. */
-export function searchAttributesFor(contract: WorkflowContract, overrides: { jobType?: string; agentId?: string; model?: string } = {}) {
+export function searchAttributesFor(contract: WorkflowContract, overrides: { jobType?: string; agentId?: string; model?: string } = {}): SearchAttributeSetting[] {
   return [
     { key: SA.Lane, value: contract.lane },
-    { key: SA.Priority, value: contract.priority },
+    { key: SA.CivicPriority, value: contract.priority },
     { key: SA.JobType, value: overrides.jobType ?? contract.workflow },
     { key: SA.AgentId, value: overrides.agentId ?? contract.agentId },
     { key: SA.CallingSkill, value: contract.callingSkill },
     { key: SA.Model, value: overrides.model ?? contract.model },
     ...(contract.experiment ? [{ key: SA.ExperimentTag, value: contract.experiment.tag }] : []),
   ];
+}
+
+/** What a `scheduledRun` (the schedules' launcher) carries: the contract's, as job `scheduled-run`. */
+export function scheduledRunSearchAttributes(contract: WorkflowContract): SearchAttributeSetting[] {
+  return searchAttributesFor(contract, { jobType: 'scheduled-run', agentId: 'civicos-scheduler' });
 }

@@ -66,7 +66,7 @@ describe('the CivicOS workflows end to end (real Temporal, simulated Ollama)', (
     const attributes = (await handle.describe()).typedSearchAttributes;
     const prod = workflow !== 'pilot-grant-summary';
     expect(attributes.get(SA.Lane)).toBe(prod ? 'prod' : 'experimental');
-    expect(attributes.get(SA.Priority)).toBe(workflow === 'ops-monitor' ? 'urgent' : prod ? 'high' : 'normal');
+    expect(attributes.get(SA.CivicPriority)).toBe(workflow === 'ops-monitor' ? 'urgent' : prod ? 'high' : 'normal');
     expect(attributes.get(SA.JobType)).toBe(workflow);
     expect(attributes.get(SA.CallingSkill)).toBe(workflow);
     expect(attributes.get(SA.AgentId)).toMatch(/^civicos-/);

@@ -7,7 +7,6 @@ import {
   proxyActivities,
   TemporalFailure,
   TimeoutFailure,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { CIVIC_FAILURE, type CivicActivities, type WorkflowAlert, type WriteOutputResult } from '../common/civic-activities';
@@ -20,6 +19,7 @@ import { SA } from '../common/search-attributes';
 import { contractFor, type WorkflowName } from '../common/workflow-contracts';
 import { searchAttributesFor, validateWorkflowInput, type WorkflowInput } from '../common/workflow-inputs';
 import { infer } from './infer';
+import { ensureSearchAttributes } from './search-attributes';
 
 /** What produced a workflow's text: the contract's model, its fallback model, or the data-only template. */
 export interface ModelReply {
@@ -228,11 +228,4 @@ export function describeFailure(error: unknown): { type: string; message: string
     else if (!found && cause instanceof Error) found = { type: cause.name, message: cause.message };
   }
   return found ?? { type: 'Unknown', message: String(error) };
-}
-
-/** Upserts only what differs, so a run started with the attributes adds no history events. */
-function ensureSearchAttributes(pairs: ReturnType<typeof searchAttributesFor>): void {
-  const current = workflowInfo().typedSearchAttributes;
-  const missing = pairs.filter((pair) => current.get(pair.key) !== pair.value);
-  if (missing.length > 0) upsertSearchAttributes(missing);
 }

@@ -1,7 +1,8 @@
-import { getExternalWorkflowHandle, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { CallbackActivities, InferenceResult } from '../common/inference';
-import { SA } from '../common/search-attributes';
+import { requestSearchAttributes, SA } from '../common/search-attributes';
 import { infer, validateOrFail } from './infer';
+import { ensureSearchAttributes } from './search-attributes';
 
 const { deliverCallback } = proxyActivities<CallbackActivities>({
   startToCloseTimeout: 30_000,
@@ -9,13 +10,15 @@ const { deliverCallback } = proxyActivities<CallbackActivities>({
 });
 
 /**
- * One queued inference submitted from outside (scripts, the CLI, the integration helper):
- * validates, infers, then delivers the result to the payload's callback.
+ * One queued inference submitted from outside (scripts, the CLI, the integration helper, the
+ * `temporal` CLI): validates, sets its search attributes, infers, then delivers the result to the payload's callback.
  */
 export async function inferenceRequest(payload: unknown): Promise<InferenceResult> {
   const request = validateOrFail(payload);
+  // First, before any activity: admission and `queue status` count requests by these.
+  ensureSearchAttributes(requestSearchAttributes(request));
   const result = await infer(request);
-  upsertSearchAttributes([{ key: SA.Model, value: result.model }]);
+  ensureSearchAttributes([{ key: SA.Model, value: result.model }]);
   if (request.callback.startsWith('signal:')) {
     const [targetId, signalName] = request.callback.slice('signal:'.length).split('/') as [string, string];
     await getExternalWorkflowHandle(targetId).signal(signalName, { workflowId: workflowInfo().workflowId, result });
