@@ -6,7 +6,8 @@ import { describeRealOllama, findOllamaBinary, installTinyModel, startRealOllama
 import { DEMO_ROUTING_PROFILE } from '../../config/demo-routing';
 import { locateTemporalCli, startDevServer, temporalAnswers, type DevServer } from '../../deploy/temporal/dev-server';
 import type { PlatformEnv } from '../../common/env';
-import type { JsonLogger } from '../../common/logger';
+import { fileLogSink } from '../../common/log-file';
+import { configureLogger, type JsonLogger } from '../../common/logger';
 import { runWorkers } from '../../workers/run-workers';
 import { installTelemetry } from '../../workers/telemetry';
 import { connectClient, webUiWorkflowUrl } from '../connection';
@@ -44,10 +45,23 @@ export const registerStart: RegisterCommand = (program, ctx) => {
   program
     .command('start')
     .description('Main job: dev server (unless one answers), workers, a first workflow; runs until Ctrl-C')
-    .action(async () => {
-      await startCommand(ctx.env(), ctx.logger());
+    .option('--verbose', 'print the JSON log lines here too (default: into <data dir>/logs/civicos.log)')
+    .action(async (options: { verbose?: boolean }) => {
+      const env = ctx.env();
+      if (options.verbose) {
+        await startCommand(env, ctx.logger());
+        return;
+      }
+      const logFile = startLogFile(env);
+      say(`Logs:     ${logFile} (JSON lines; warnings and errors also show here; --verbose prints every line)`);
+      await startCommand(env, configureLogger(env.logLevel, fileLogSink(logFile)));
     });
 };
+
+/** Where `npm start` writes its JSON log lines (appended across runs). */
+export function startLogFile(env: Pick<PlatformEnv, 'dataDir'>): string {
+  return path.resolve(env.dataDir, 'logs', 'civicos.log');
+}
 
 export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promise<void> {
   installTelemetry({ logger, metricsPort: env.metricsPort });
