@@ -180,6 +180,14 @@ export async function queueStatus(client: Client, dataDir: string, now = Date.no
   return { at: new Date(now).toISOString(), lanes, hosts };
 }
 
+/**
+ * The pause is a rate limit of 0 on the lane's activity queue: the Web UI and
+ * `temporal task-queue describe` still show the lane's pollers as running.
+ */
+export function whereThePauseShows(taskQueue: string): string {
+  return `the pause shows here and in \`temporal task-queue config get --task-queue ${taskQueue} --task-queue-type activity\` (rate limit 0); the Web UI and \`temporal task-queue describe\` show the lane as running`;
+}
+
 export function formatQueueStatus(status: QueueStatus): string {
   const lines = [`queue status at ${status.at}`];
   for (const l of status.lanes) {
@@ -188,6 +196,7 @@ export function formatQueueStatus(status: QueueStatus): string {
       `  backlog ${l.backlog} (oldest ${l.oldestWaitingSeconds}s), admitted ${l.admitted}, in flight ${l.inFlight}, dispatch ${l.dispatchRatePerSecond}/s, add ${l.addRatePerSecond}/s`,
       `  queue wait 15m p50 ${l.queueWaitP50Ms ?? '–'} ms, p95 ${l.queueWaitP95Ms ?? '–'} ms, completed ${l.completedLast15m}`,
     );
+    if (l.pause.paused) lines.push(`  ${whereThePauseShows(l.taskQueue)}`);
   }
   for (const h of status.hosts) {
     const used = h.running.prod + h.running.experimental;

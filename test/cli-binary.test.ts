@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { freePort } from '../deploy/temporal/dev-server';
 import { npxCivicos, REPO_ROOT, runCommand, type BinaryRun } from './support/cli';
+import { connectTest } from './support/temporal';
 
 // The real `civicos` bin as a user starts it: `npx civicos` from the clone, `npm run civicos --`,
 // `node bin/civicos.js`, and a global install / `npm link` (the bin through a symlink named `civicos`).
@@ -81,5 +82,28 @@ describe('civicos through npx, as the README shows it', () => {
     expect(text).toMatch(/^prod\s+(running|PAUSED)/m);
     expect(text).toMatch(/^experimental\s+(running|PAUSED)/m);
     expect(text).toMatch(/backlog \d+ \(oldest/);
+  });
+
+  it('queue pause / status / resume: status says where the pause shows, and `temporal task-queue config get` shows it', async () => {
+    const temporal = await connectTest({ namespace: 'test-cli-binary' });
+    try {
+      const env = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, CIVICOS_DATA_DIR: tmp };
+      const pause = await npxCivicos(['queue', 'pause', '--lane', 'prod', '--reason', 'GPU driver update', '--by', 'ops-test'], { env });
+      expect(output(pause)).toContain('paused prod (by ops-test: GPU driver update)');
+      expect(pause.code).toBe(0);
+      const status = await npxCivicos(['queue', 'status'], { env });
+      expect(output(status)).toMatch(/^prod\s+PAUSED since \S+ by ops-test: GPU driver update$/m);
+      expect(status.stdout).toContain('`temporal task-queue config get --task-queue civicos-inference-prod --task-queue-type activity` (rate limit 0); the Web UI and `temporal task-queue describe` show the lane as running');
+      expect(status.stdout).toMatch(/^experimental\s+running$/m);
+      // What the status line tells the operator to run, through the project's CLI pass-through.
+      const config = await npxCivicos(['temporal', 'task-queue', 'config', 'get', '--task-queue', 'civicos-inference-prod', '--task-queue-type', 'activity', '--output', 'json'], { env });
+      expect(config.code, config.stderr).toBe(0);
+      expect(config.stdout).toContain('civicos-pause:GPU driver update');
+      const resume = await npxCivicos(['queue', 'resume', '--lane', 'prod', '--by', 'ops-test'], { env });
+      expect(output(resume)).toContain('resumed prod');
+      expect((await npxCivicos(['queue', 'status'], { env })).stdout).toMatch(/^prod\s+running$/m);
+    } finally {
+      await temporal.close();
+    }
   });
 });

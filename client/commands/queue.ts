@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { Option } from 'commander';
-import { formatQueueStatus, pauseLanes, queueStatus, resumeLanes, type LaneSelector } from '../queue-admin';
+import { laneQueue } from '../../common/lanes';
+import { formatQueueStatus, pauseLanes, queueStatus, resumeLanes, selectLanes, whereThePauseShows, type LaneSelector } from '../queue-admin';
 import { CliUsageError, type RegisterCommand } from './context';
 
 const laneOption = () => new Option('--lane <lane>', 'prod, experimental or all').choices(['prod', 'experimental', 'all']).default('all');
@@ -21,6 +22,7 @@ export const registerQueue: RegisterCommand = (program, ctx) => {
       await pauseLanes(await ctx.client(), { lanes: options.lane, reason: options.reason.trim(), by: options.by });
       ctx.logger().warn('lane paused', { lanes: options.lane, by: options.by, reason: options.reason });
       process.stdout.write(`paused ${options.lane} (by ${options.by}: ${options.reason})\n`);
+      for (const lane of selectLanes(options.lane)) process.stdout.write(`${lane}: ${whereThePauseShows(laneQueue(lane))}\n`);
     });
 
   queue
