@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileLogSink } from '../common/log-file';
 import { JsonLogger } from '../common/logger';
+import { sdkLogger } from '../workers/telemetry';
 
 function capture(level: 'debug' | 'info' | 'warn' = 'info') {
   const lines: string[] = [];
@@ -56,5 +57,13 @@ describe('structured logger', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('SDK logger: the expected "no workflows" warning of activity-only workers is debug; other warnings stay warnings', () => {
+    const { lines, logger } = capture('debug');
+    const sdk = sdkLogger(logger);
+    sdk.warn('No workflows registered, not polling for workflow tasks', { taskQueue: 'civicos-inference-prod' });
+    sdk.log('WARN', 'Task not found when completing');
+    expect(lines.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(['debug', 'warn']);
   });
 });

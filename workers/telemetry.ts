@@ -1,8 +1,29 @@
 import { metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { JsonLogger } from '../common/logger';
+
+/**
+ * SDK warnings that describe our design, not a problem: inference workers serve activities only.
+ * Logged at debug, so they do not reach an operator's terminal on every start.
+ */
+const EXPECTED_SDK_WARNINGS = new Set(['No workflows registered, not polling for workflow tasks']);
+
+/** The SDK's logger: our JSON logger, with the expected warnings demoted. */
+export function sdkLogger(logger: JsonLogger): Logger {
+  const log = (level: LogLevel, message: string, meta?: LogMetadata): void =>
+    logger.log(level === 'WARN' && EXPECTED_SDK_WARNINGS.has(message) ? 'DEBUG' : level, message, meta);
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}
 
 let installed = false;
 
@@ -14,7 +35,7 @@ export function installTelemetry(options: { logger: JsonLogger; metricsPort: num
   if (installed) return { metricsUrl: undefined };
   installed = true;
   Runtime.install({
-    logger: options.logger.child({ component: 'temporal-sdk' }),
+    logger: sdkLogger(options.logger.child({ component: 'temporal-sdk' })),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }), forward: {} } },
   });
   if (options.metricsPort === 0) return { metricsUrl: undefined };
