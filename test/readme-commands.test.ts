@@ -120,4 +120,14 @@ describe('README commands, verbatim (real Temporal, workers on the Ollama simula
     expect(text).toMatch(/resumed all/);
     expect(text).toMatch(/smoke test PASSED/);
   });
+
+  it('"Finding work in the Web UI": every saved-view query is a valid visibility query on our attributes', async () => {
+    const section = README.split(/^## /m).find((part) => part.startsWith('Finding work in the Web UI\n'))!;
+    const queries = [...section.matchAll(/^\|[^|]+\| `([^`]+)` \|$/gm)].map((m) => m[1]!);
+    expect(queries.length).toBeGreaterThanOrEqual(5);
+    for (const query of queries) await temporal.client.workflow.count(query); // throws on an unknown attribute or bad syntax
+    // The request the README started from the CLI shows in the lane A view.
+    const laneA = queries.find((q) => q.startsWith('Lane="prod" AND JobType="inference-request"'))!;
+    expect((await temporal.client.workflow.count(laneA.replace('ExecutionStatus="Running"', 'WorkflowId="inference:my-first"'))).count).toBe(1);
+  });
 });
