@@ -43,11 +43,36 @@ export interface Submission {
   handle: WorkflowHandle<typeof inferenceRequest>;
 }
 
-/** Workflow ID of a request: its idempotency key, or a stable hash of everything that defines it. */
-export function inferenceWorkflowId(payload: InferencePayload): string {
+/** Longest readable part (agent, skill) of a request workflow ID. */
+const ID_PART_MAX = 48;
+
+/** A readable part of a workflow ID: letters, digits, dot, dash and underscore; `:` separates parts. */
+function idPart(value: string): string {
+  return value.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, ID_PART_MAX) || '-';
+}
+
+/** JSON with object keys sorted at every depth: the same request always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Workflow ID of a request: `inference:<idempotency_key>`, or, for an un-keyed request,
+ * `inference:<agent_id>:<calling_skill>:<YYYYMMDD>:<hash>` where the hash covers the whole payload
+ * (nested fields too). The UTC day is part of it: the same un-keyed payload tomorrow is a new request.
+ */
+export function inferenceWorkflowId(payload: InferencePayload, now: Date = new Date()): string {
   if (payload.idempotency_key) return `inference:${payload.idempotency_key}`;
-  const canonical = JSON.stringify(payload, Object.keys(payload).sort());
-  return `inference:sha256-${createHash('sha256').update(canonical).digest('hex').slice(0, 32)}`;
+  const hash = createHash('sha256').update(canonicalJson(payload)).digest('hex').slice(0, 16);
+  const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+  return `inference:${idPart(payload.agent_id)}:${idPart(payload.calling_skill)}:${day}:${hash}`;
 }
 
 /**
