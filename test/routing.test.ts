@@ -129,6 +129,25 @@ describe('routing through the matrix (real Temporal, simulated Ollama and cloud)
     expect(readRoutingEvents(platform.env.dataDir).some((e) => e.workflowId === workflowId && e.reason === 'budget_exceeded')).toBe(true);
   });
 
+  it('refuses cloud when the monthly spend cannot be read (a truncated ledger line), naming file and line', async () => {
+    const file = path.join(platform.env.dataDir, 'ledger', 'cloud', `${new Date().toISOString().slice(0, 7)}.jsonl`);
+    const before = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, '{"ts":"2026-11-21T10:00:00.000Z","costUs\n');
+    try {
+      const request = payload({ model: 'cloud/premium', task_class: 'premium_synthesis' });
+      const { handle, workflowId } = await submitInference(temporal.client, request);
+      const cause = await failure(handle.result());
+      expect(cause.type).toBe('AllRoutesFailed');
+      expect(cause.message).toMatch(/cloud\/premium: budget_exceeded \(.*cloud spend unreadable.*\.jsonl:\d+/);
+      expect(readRoutingEvents(platform.env.dataDir).find((e) => e.workflowId === workflowId && e.kind === 'fallback')).toMatchObject({ reason: 'budget_exceeded' });
+      expect(cloud.requests.some((r) => r.text.includes(request.user_prompt))).toBe(false);
+    } finally {
+      if (before === undefined) fs.rmSync(file, { force: true });
+      else fs.writeFileSync(file, before);
+    }
+  });
+
   it('keeps the cloud key out of results, history, ledgers and logs', async () => {
     const { handle } = await submitInference(temporal.client, payload({ model: 'cloud/premium', task_class: 'premium_synthesis' }));
     const result = await handle.result();

@@ -58,7 +58,8 @@ function fallbackReason(error: unknown): FallbackReason {
   if (cause instanceof TimeoutFailure) return 'timeout';
   const type = cause instanceof ApplicationFailure ? cause.type : undefined;
   if (type === FAILURE.modelNotFound) return 'model_missing';
-  if (type === 'CloudBudgetExceeded') return 'budget_exceeded';
+  // Spend that cannot be read cannot be shown to be inside the envelope.
+  if (type === 'CloudBudgetExceeded' || type === 'CloudSpendUnreadable') return 'budget_exceeded';
   if (type === FAILURE.hostBusy || type === FAILURE.hostError || type === FAILURE.hostUnreachable || type === FAILURE.streamInterrupted) return 'unavailable';
   return 'error';
 }
@@ -81,7 +82,7 @@ function localActivity(request: InferencePayload) {
 function providerActivity(request: InferencePayload) {
   return proxyActivities<RoutingActivities>({
     startToCloseTimeout: inferenceTimeoutMs(request.max_tokens),
-    retry: { maximumAttempts: 3, initialInterval: 1_000, backoffCoefficient: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_INFERENCE_FAILURES, 'CloudBudgetExceeded', 'CloudKeyMissing', 'ProviderAuthRefused', 'ProviderMisconfigured'] },
+    retry: { maximumAttempts: 3, initialInterval: 1_000, backoffCoefficient: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_INFERENCE_FAILURES, 'CloudBudgetExceeded', 'CloudSpendUnreadable', 'CloudKeyMissing', 'ProviderAuthRefused', 'ProviderMisconfigured'] },
   });
 }
 
