@@ -113,9 +113,13 @@ export function pauseStateOf(config: temporal.api.taskqueue.v1.ITaskQueueConfig 
   };
 }
 
-/** Unfinished inference requests of a lane, from visibility (Lane and JobType are set when a request is admitted). */
+/**
+ * Unfinished work of a lane, from visibility (Lane and JobType are set at start): inference
+ * requests and CivicOS runs. A schedule's `scheduledRun` launcher is not counted: its business
+ * run is (and its schedule's overlap policy keeps it to one at a time).
+ */
 export async function admittedCount(client: Client, lane: Lane): Promise<number> {
-  const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND Lane = "${lane}" AND JobType = "inference-request"`);
+  const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND Lane = "${lane}" AND JobType != "scheduled-run"`);
   return count;
 }
 

@@ -26,7 +26,7 @@ export const registerInfer: RegisterCommand = (program, ctx) => {
     .option('--json', 'print machine-readable JSON')
     .action(async (options: { file: string; wait?: boolean; json?: boolean }) => {
       const payload = readJsonFile(options.file, 'one JSON object with the queue-contract fields');
-      const submission = await submitInference(await ctx.client(), payload);
+      const submission = await submitInference(await ctx.client(), payload, ctx.admission());
       if (!options.wait) {
         process.stdout.write(options.json ? `${JSON.stringify({ workflowId: submission.workflowId, runId: submission.runId })}\n` : `submitted ${submission.workflowId}\n`);
         return;
