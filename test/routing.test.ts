@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
@@ -12,7 +13,8 @@ import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startOpenAISimulator, type OpenAISimulator } from '../deploy/dev/openai-simulator';
 import { startPlatform } from './support/platform';
-import { connectTest, uniqueId, type TestTemporal } from './support/temporal';
+import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
+import { resumeLanes, routedProviders, type QueueStatus } from '../client/queue-admin';
 
 const CLOUD_KEY = 'sk-test-civicos-cloud-key-0123456789abcdef';
 let temporal: TestTemporal;
@@ -44,6 +46,19 @@ const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePaylo
   callback: 'none',
   ...overrides,
 });
+
+/** The real `civicos` binary as a subprocess, against this file's namespace and data directory. */
+function civicos(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const root = path.resolve(__dirname, '..');
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(root, 'bin', 'civicos.js'), ...args],
+      { cwd: root, env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, CIVICOS_DATA_DIR: platform.env.dataDir, CIVICOS_LOG_LEVEL: 'error' } },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+    );
+  });
+}
 
 async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
@@ -145,6 +160,34 @@ describe('routing through the matrix (real Temporal, simulated Ollama and cloud)
     } finally {
       if (before === undefined) fs.rmSync(file, { force: true });
       else fs.writeFileSync(file, before);
+    }
+  });
+
+  it('`queue pause --lane all` holds a cloud-routed request on its provider queue; resume runs it once', async () => {
+    const request = payload({ model: 'cloud/premium', task_class: 'premium_synthesis' });
+    expect((await civicos('queue', 'pause', '--lane', 'all', '--reason', 'provider pause test', '--by', 'ops-test')).code).toBe(0);
+    try {
+      const { handle } = await submitInference(temporal.client, request);
+      const pending = await eventually(async () => (await handle.describe()).raw.pendingActivities?.[0], { what: 'the cloud call scheduled' });
+      expect(pending.activityType?.name).toBe('runProviderInference');
+      const status = await eventually(async () => {
+        const shown = await civicos('queue', 'status', '--json');
+        const parsed = JSON.parse(shown.out) as QueueStatus;
+        const queue = parsed.lanes.find((l) => l.lane === 'prod')!.providers.find((p) => p.provider === 'cloud-openai');
+        return queue && queue.backlog > 0 ? queue : undefined;
+      }, { what: 'the provider queue backlog in queue status' });
+      expect(status).toMatchObject({ taskQueue: 'civicos-provider-cloud-openai-prod', paused: true, backlog: 1 });
+      // Absence can only be observed over time: a second of the provider worker polling a paused queue.
+      const until = Date.now() + 1_000;
+      await eventually(() => Date.now() > until || cloud.requests.some((r) => r.text.includes(request.user_prompt)), { what: 'observation window' });
+      expect(cloud.requests.filter((r) => r.text.includes(request.user_prompt))).toHaveLength(0);
+
+      expect((await civicos('queue', 'resume', '--lane', 'all', '--by', 'ops-test')).code).toBe(0);
+      const result = await handle.result();
+      expect(result).toMatchObject({ route: 'cloud/premium', host: 'cloud-openai' });
+      expect(cloud.requests.filter((r) => r.text.includes(request.user_prompt))).toHaveLength(1);
+    } finally {
+      await resumeLanes(temporal.client, { lanes: 'all', by: 'test-cleanup', providers: routedProviders(platform.env.dataDir) });
     }
   });
 
