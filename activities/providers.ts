@@ -87,7 +87,40 @@ interface ChatCompletion {
  * matrix's envelope before the call and recorded after it.
  */
 export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: JsonLogger; secret: (name: string) => string | undefined }) {
+  const callProvider = createCall(deps);
+  /** Every attempt goes to the inference ledger, failed ones too (with the failure's type). */
   return async function runProvider(input: ProviderCallInput, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
+    const startedAt = Date.now();
+    try {
+      return await callProvider(input, matrix, matrixVersion);
+    } catch (error) {
+      const ctx = Context.current();
+      const cancelled = ctx.cancellationSignal.aborted;
+      await deps.ledger.append({
+        ts: new Date(startedAt).toISOString(),
+        workflowId: input.workflowId,
+        activityId: ctx.info.activityId,
+        attempt: ctx.info.attempt,
+        ...requestFields(input.request),
+        model: input.route.model,
+        host: input.route.provider,
+        simulated: false,
+        queueWaitMs: Math.max(0, startedAt - ctx.info.currentAttemptScheduledTimestampMs),
+        latencyMs: Date.now() - startedAt,
+        promptTokens: 0,
+        outputTokens: 0,
+        tokensPerSecond: 0,
+        doneReason: null,
+        outcome: cancelled ? 'cancelled' : 'error',
+        errorType: error instanceof ApplicationFailure ? (error.type ?? 'ApplicationFailure') : error instanceof Error ? error.name : 'Error',
+      });
+      throw error;
+    }
+  };
+}
+
+function createCall(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: JsonLogger; secret: (name: string) => string | undefined }) {
+  return async function callProvider(input: ProviderCallInput, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
     const { request, route, workflowId } = input;
     const provider: Provider | undefined = matrix.providers[route.provider];
     if (!provider?.baseUrl) throw ApplicationFailure.nonRetryable(`provider ${route.provider} has no baseUrl in routing matrix v${matrixVersion}`, 'ProviderMisconfigured');

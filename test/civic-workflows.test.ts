@@ -4,6 +4,7 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startCivicWorkflow } from '../client/civic-workflows';
+import { pauseLanes, resumeLanes } from '../client/queue-admin';
 import { ALL_SEARCH_ATTRIBUTES, SA } from '../common/search-attributes';
 import type { WorkflowName } from '../common/workflow-contracts';
 import { startAlertReceiver } from './support/alert-receiver';
@@ -46,6 +47,23 @@ async function run(workflow: WorkflowName, input: Record<string, string>) {
 }
 
 describe('the CivicOS workflows end to end (real Temporal, simulated Ollama)', () => {
+  it('a run that misses its deadline fails with WorkflowDeadlineExceeded and alerts', async () => {
+    // The model lane is paused, so the run waits for its model call until the (shortened) deadline.
+    await pauseLanes(temporal.client, { lanes: 'prod', reason: 'deadline test', by: 'test' });
+    try {
+      const start = await startCivicWorkflow(temporal.client, 'donor-digest', { date: '2026-10-05', deadline: '3s' });
+      const error = await start.handle.result().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      expect(failureCause(error)).toMatchObject({ type: 'WorkflowDeadlineExceeded', message: expect.stringMatching(/deadline of 3s/) });
+      const alert = await eventually(() => receiver.alerts.find((a) => a.kind === 'workflow_failed' && a.subject === 'donor-digest:2026-10-05'), { what: 'workflow_failed alert' });
+      expect(alert.details).toMatchObject({ errorType: 'WorkflowDeadlineExceeded' });
+      expect(fs.existsSync(path.join(outputs(), 'donor-digest', '2026-10-05'))).toBe(false);
+    } finally {
+      await resumeLanes(temporal.client, { lanes: 'prod', by: 'test' });
+    }
+  });
+
+
   it.each([
     ['donor-digest', { date: '2026-11-24' }, 'donor-digest:2026-11-24', /# Donor digest: week ending 2026-11-24[\s\S]*Lindqvist Family Fund/],
     ['grant-deadline-watch', { date: '2026-11-24' }, 'grant-deadline-watch:2026-11-24', /# Grant deadline watch: 2026-11-24[\s\S]*Civic Futures Foundation/],

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { type ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import type { RoutingMatrixInput } from '../common/routing-matrix';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startOpenAISimulator, type OpenAISimulator } from '../deploy/dev/openai-simulator';
+import { startAlertReceiver } from './support/alert-receiver';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
 import { resumeLanes, routedProviders, type QueueStatus } from '../client/queue-admin';
@@ -23,6 +26,7 @@ let cloud: OpenAISimulator;
 let pilot: OpenAISimulator;
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 let store: RoutingStore;
+let receiver: Awaited<ReturnType<typeof startAlertReceiver>>;
 
 function testMatrix(overrides: (m: RoutingMatrixInput) => void = () => undefined): RoutingMatrixInput {
   const m = JSON.parse(JSON.stringify(DEFAULT_ROUTING_MATRIX)) as RoutingMatrixInput;
@@ -72,7 +76,8 @@ beforeAll(async () => {
   ollama = await startOllamaSimulator({ parallel: 2, tokensPerSecond: 0 });
   cloud = await startOpenAISimulator({ apiKey: CLOUD_KEY });
   pilot = await startOpenAISimulator();
-  platform = await startPlatform(temporal, [{ name: 'routing-host', url: ollama.url, slots: 2, simulated: true }]);
+  receiver = await startAlertReceiver();
+  platform = await startPlatform(temporal, [{ name: 'routing-host', url: ollama.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url } });
   store = new RoutingStore(platform.env.dataDir);
 });
 beforeEach(() => {
@@ -85,6 +90,7 @@ afterAll(async () => {
   await ollama?.close();
   await cloud?.close();
   await pilot?.close();
+  await receiver?.close();
   await temporal?.close();
   delete process.env.CIVICOS_TEST_CLOUD_KEY;
 });
@@ -124,6 +130,46 @@ describe('routing through the matrix (real Temporal, simulated Ollama and cloud)
     expect(cause.type).toBe('AllRoutesFailed');
     const refusal = readRoutingEvents(platform.env.dataDir).find((e) => e.workflowId === workflowId);
     expect(refusal).toMatchObject({ kind: 'cloud_refused', reason: 'policy_refused', taskClass: 'summary' });
+  });
+
+  it('a failed prod request (every route failed) raises a workflow_failed alert; an experimental one does not', async () => {
+    const { handle, workflowId } = await submitInference(temporal.client, payload({ model: 'cloud/premium' }));
+    expect((await failure(handle.result())).type).toBe('AllRoutesFailed');
+    const alert = await eventually(() => receiver.alerts.find((a) => a.kind === 'workflow_failed' && a.subject === workflowId), { what: 'workflow_failed alert' });
+    expect(alert).toMatchObject({ severity: 'critical', lane: 'prod', details: expect.objectContaining({ errorType: 'AllRoutesFailed', agentId: 'routing-test' }) });
+    expect(alert.message).toMatch(/cloud\/premium: policy_refused/);
+
+    const experimental = await submitInference(temporal.client, payload({ model: 'cloud/premium', lane: 'experimental', priority: 'normal', experiment_tag: 'exp-fail', success_criteria: 'fails quietly' }));
+    expect((await failure(experimental.handle.result())).type).toBe('AllRoutesFailed');
+    expect(receiver.alerts.some((a) => a.subject === experimental.workflowId)).toBe(false);
+  });
+
+  it('a prod request whose callback is refused raises a workflow_failed alert', async () => {
+    const refusing = http.createServer((_req, res) => res.writeHead(410).end());
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/gone`;
+      const { handle, workflowId } = await submitInference(temporal.client, payload({ callback: url }));
+      const error = await handle.result().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      const alert = await eventually(() => receiver.alerts.find((a) => a.kind === 'workflow_failed' && a.subject === workflowId), { what: 'workflow_failed alert' });
+      expect(alert.details).toMatchObject({ errorType: 'CallbackRefused' });
+    } finally {
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
+  });
+
+  it('records every provider attempt in the inference ledger, failed ones too', async () => {
+    cloud.setOptions({ failNext: 2, failStatus: 503 });
+    const { handle, workflowId } = await submitInference(temporal.client, payload({ model: 'cloud/premium', task_class: 'premium_synthesis' }));
+    const result = await handle.result();
+    expect(result).toMatchObject({ route: 'cloud/premium', attempts: 3 });
+    const records = (await platform.ledger.read()).filter((r) => r.workflowId === workflowId).sort((a, b) => a.attempt - b.attempt);
+    expect(records.map((r) => [r.attempt, r.outcome, r.errorType, r.host, r.model])).toEqual([
+      [1, 'error', 'ModelHostBusy', 'cloud-openai', 'gpt-4.1-mini'],
+      [2, 'error', 'ModelHostBusy', 'cloud-openai', 'gpt-4.1-mini'],
+      [3, 'ok', null, 'cloud-openai', 'gpt-4.1-mini'],
+    ]);
   });
 
   it.each([
