@@ -112,6 +112,18 @@ describe('routing through the matrix (real Temporal, simulated Ollama and cloud)
     expect(events).toEqual([expect.objectContaining({ kind: 'fallback', reason: 'model_missing', from: 'local/qwen-14b' })]);
   });
 
+  it('a route whose retries are exhausted (host keeps failing) falls back with reason unavailable', async () => {
+    // Five attempts of the primary fail (the activity's maximumAttempts), the sixth call is the fallback's.
+    ollama.setOptions({ faults: { failNextRequests: 5, failStatus: 500 } });
+    const { handle, workflowId } = await submitInference(temporal.client, payload());
+    const result = await handle.result();
+    expect(result.route).toBe('local/mistral-small');
+    expect(result.fallbacks).toEqual([expect.objectContaining({ from: 'local/qwen-14b', to: 'local/mistral-small', reason: 'unavailable' })]);
+    const attempts = (await platform.ledger.read()).filter((r) => r.workflowId === workflowId);
+    expect(attempts.filter((r) => r.model === 'qwen3:14b').map((r) => [r.attempt, r.outcome])).toEqual([1, 2, 3, 4, 5].map((n) => [n, 'error']));
+    expect(attempts.filter((r) => r.model === 'mistral-small3.2:24b').map((r) => r.outcome)).toEqual(['ok']);
+  });
+
   it('a quality-gate failure (cut JSON) goes down the chain; cloud is then allowed because local failed', async () => {
     const { handle, workflowId } = await submitInference(temporal.client, payload({ format: 'json', max_tokens: 4 }));
     const result = await handle.result();
