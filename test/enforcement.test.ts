@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ESLint } from 'eslint';
@@ -20,6 +21,25 @@ function trackedSourceFiles(): string[] {
   const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
   return out.split('\n').filter((file) => /\.(ts|js|mjs|cjs|sh|json|ya?ml)$/.test(file) && fs.existsSync(path.join(root, file)) && !file.endsWith('package-lock.json'));
 }
+
+describe('runtime dependencies', () => {
+  it('every package the shipped code imports is a dependency, not a devDependency', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const shipped = trackedSourceFiles().filter((file) => /^(activities|client|common|config|workers|workflows|deploy|bin)\/.*\.(ts|js)$/.test(file));
+    expect(shipped.length).toBeGreaterThan(10);
+    const missing = new Set<string>();
+    for (const file of shipped) {
+      const text = fs.readFileSync(path.join(root, file), 'utf8');
+      for (const match of text.matchAll(/(?:^|[^\w.])(?:from\s*|require\(\s*|import\s*\(\s*)['"]([^'"./][^'"]*)['"]/g)) {
+        const spec = match[1]!;
+        if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!)) continue;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+        if (!pkg.dependencies[name]) missing.add(`${name} (${file})`);
+      }
+    }
+    expect([...missing]).toEqual([]);
+  });
+});
 
 describe('queue contract enforcement', () => {
   it('no file outside the inference activity talks to Ollama', () => {
