@@ -14,6 +14,7 @@ import type { RoutingMatrixInput } from '../common/routing-matrix';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startOpenAISimulator, type OpenAISimulator } from '../deploy/dev/openai-simulator';
+import { configureLogger } from '../common/logger';
 import { startAlertReceiver } from './support/alert-receiver';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
@@ -27,6 +28,8 @@ let pilot: OpenAISimulator;
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 let store: RoutingStore;
 let receiver: Awaited<ReturnType<typeof startAlertReceiver>>;
+/** Every platform log line of this file (the workers log through the process logger configured below). */
+const logLines: string[] = [];
 
 function testMatrix(overrides: (m: RoutingMatrixInput) => void = () => undefined): RoutingMatrixInput {
   const m = JSON.parse(JSON.stringify(DEFAULT_ROUTING_MATRIX)) as RoutingMatrixInput;
@@ -76,6 +79,10 @@ beforeAll(async () => {
   ollama = await startOllamaSimulator({ parallel: 2, tokensPerSecond: 0 });
   cloud = await startOpenAISimulator({ apiKey: CLOUD_KEY });
   pilot = await startOpenAISimulator();
+  configureLogger('info', (line) => {
+    logLines.push(line);
+    if (/"level":"(warn|error)"/.test(line)) process.stderr.write(`${line}\n`);
+  });
   receiver = await startAlertReceiver();
   platform = await startPlatform(temporal, [{ name: 'routing-host', url: ollama.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url } });
   store = new RoutingStore(platform.env.dataDir);
@@ -250,9 +257,14 @@ describe('routing through the matrix (real Temporal, simulated Ollama and cloud)
   });
 
   it('keeps the cloud key out of results, history, ledgers and logs', async () => {
-    const { handle } = await submitInference(temporal.client, payload({ model: 'cloud/premium', task_class: 'premium_synthesis' }));
+    const { handle, workflowId } = await submitInference(temporal.client, payload({ model: 'cloud/premium', task_class: 'premium_synthesis' }));
     const result = await handle.result();
     const history = JSON.stringify(await handle.fetchHistory());
+    // The logs of this call were captured (the cloud use is logged with task class and reason), and no line holds the key.
+    const cloudLog = logLines.find((line) => line.includes('cloud inference completed') && line.includes(workflowId));
+    expect(cloudLog).toBeDefined();
+    expect(JSON.parse(cloudLog!)).toMatchObject({ provider: 'cloud-openai', taskClass: 'premium_synthesis', reason: expect.stringMatching(/^premium_task_class/) });
+    expect(logLines.filter((line) => line.includes(CLOUD_KEY))).toEqual([]);
     expect(JSON.stringify(result)).not.toContain(CLOUD_KEY);
     expect(history).not.toContain(CLOUD_KEY);
     const ledgerFiles = fs.readdirSync(path.join(platform.env.dataDir, 'ledger'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
