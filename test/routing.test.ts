@@ -256,6 +256,21 @@ describe('routing through the matrix (real Temporal, simulated Ollama and cloud)
     }
   });
 
+  it('runs at most the provider\'s concurrency of calls at once (pilot, experimental: 2)', async () => {
+    pilot.setOptions({ latencyMs: 400 });
+    try {
+      const requests = Array.from({ length: 5 }, () =>
+        submitInference(temporal.client, payload({ model: 'pilot/llamacpp-qwen', lane: 'experimental', priority: 'normal', experiment_tag: 'exp-limit', success_criteria: 'answers' })),
+      );
+      const results = await Promise.all((await Promise.all(requests)).map((s) => s.handle.result()));
+      expect(results.every((r) => r.host === 'llamacpp-pilot')).toBe(true);
+      expect(store.current().matrix.providers['llamacpp-pilot']!.concurrency.experimental).toBe(2);
+      expect(pilot.maxActive()).toBe(2);
+    } finally {
+      pilot.setOptions({ latencyMs: 0 });
+    }
+  });
+
   it('keeps the cloud key out of results, history, ledgers and logs', async () => {
     const { handle, workflowId } = await submitInference(temporal.client, payload({ model: 'cloud/premium', task_class: 'premium_synthesis' }));
     const result = await handle.result();
