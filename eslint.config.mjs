@@ -21,7 +21,13 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // The queue contract: only the inference activity may talk to Ollama.
-      'no-restricted-imports': ['error', { paths: [{ name: 'ollama', message: 'Only activities/inference/ may import ollama (queue contract).' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'ollama', message: 'Only activities/inference/ may import ollama (queue contract).' }],
+          patterns: [{ group: ['ollama/*'], message: 'Only activities/inference/ may import ollama (queue contract).' }],
+        },
+      ],
     },
   },
   {
@@ -42,6 +48,7 @@ export default tseslint.config(
           ],
           patterns: [
             { group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity'], message: 'Workflows import @temporalio/workflow (and activity *types*) only.' },
+            { group: ['ollama/*'], message: 'Workflows call models through infer(), never ollama.' },
             { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'Import activity types only (import type …).' },
           ],
         },

@@ -5,11 +5,11 @@ import { createCivicActivities } from './civic';
 import { FileLedger } from './ledger';
 import { createQueueRecordActivities } from './queue-records';
 import { createRoutingActivities } from './routing';
-import { readSecret } from '../common/env';
 
 export { createInferenceActivities, type ModelHostTarget, type InferenceDeps } from './inference/ollama-inference';
 export { FileLedger, type Ledger, type InferenceRecord } from './ledger';
 export { AlertSender, type Alert, type AlertSink } from './alerts';
+export { createProviderActivities } from './routing';
 
 export interface ActivityDeps {
   logger: JsonLogger;
@@ -25,7 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallbackActivities({ logger: deps.logger }),
     ...createQueueRecordActivities({ ledger: new FileLedger(deps.dataDir), logger: deps.logger }),
-    ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger, secret: deps.secret ?? ((name) => readSecret(name)) }),
+    ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger }),
     ...createCivicActivities({ logger: deps.logger, dataDir: deps.dataDir }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
       await deps.alerts.send(alert);

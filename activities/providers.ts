@@ -12,6 +12,7 @@ export const PROVIDER_FAILURE = {
   budgetExceeded: 'CloudBudgetExceeded',
   keyMissing: 'CloudKeyMissing',
   auth: 'ProviderAuthRefused',
+  spendUnreadable: 'CloudSpendUnreadable',
 } as const;
 
 interface SpendRecord {
@@ -26,6 +27,16 @@ interface SpendRecord {
   costUsd: number;
 }
 
+/** The month's cloud spend cannot be read, so the envelope cannot be checked: cloud use is refused. */
+export class CloudSpendUnreadableError extends Error {
+  override readonly name = 'CloudSpendUnreadable';
+}
+
+function isSpendRecord(value: unknown): value is SpendRecord {
+  const r = value as Partial<SpendRecord> | null;
+  return typeof r === 'object' && r !== null && typeof r.ts === 'string' && typeof r.costUsd === 'number' && Number.isFinite(r.costUsd);
+}
+
 /** Cloud spend, one JSON line per call: `<data>/ledger/cloud/YYYY-MM.jsonl`. */
 export class CloudSpendLedger {
   private readonly dir: string;
@@ -36,16 +47,30 @@ export class CloudSpendLedger {
     fs.mkdirSync(this.dir, { recursive: true });
     fs.appendFileSync(path.join(this.dir, `${record.ts.slice(0, 7)}.jsonl`), `${JSON.stringify(record)}\n`);
   }
+  /**
+   * The month's records. No file yet is no spend; an unreadable file or a bad line throws
+   * `CloudSpendUnreadableError` naming the file and line: reading it as $0 would lift the cap.
+   */
   month(now: Date): SpendRecord[] {
+    const file = path.join(this.dir, `${now.toISOString().slice(0, 7)}.jsonl`);
+    let text: string;
     try {
-      return fs
-        .readFileSync(path.join(this.dir, `${now.toISOString().slice(0, 7)}.jsonl`), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as SpendRecord);
-    } catch {
-      return [];
+      text = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new CloudSpendUnreadableError(`cloud spend unreadable: ${file}: ${(error as Error).message}`);
     }
+    return text.split('\n').flatMap((line, index) => {
+      if (!line.trim()) return [];
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new CloudSpendUnreadableError(`cloud spend unreadable: ${file}:${index + 1} is not valid JSON (truncated write?); fix or remove that line`);
+      }
+      if (!isSpendRecord(value)) throw new CloudSpendUnreadableError(`cloud spend unreadable: ${file}:${index + 1} is not a spend record (needs ts and a numeric costUsd); fix or remove that line`);
+      return [value];
+    });
   }
 }
 
@@ -62,14 +87,47 @@ interface ChatCompletion {
  * matrix's envelope before the call and recorded after it.
  */
 export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: JsonLogger; secret: (name: string) => string | undefined }) {
+  const callProvider = createCall(deps);
+  /** Every attempt goes to the inference ledger, failed ones too (with the failure's type). */
   return async function runProvider(input: ProviderCallInput, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
+    const startedAt = Date.now();
+    try {
+      return await callProvider(input, matrix, matrixVersion);
+    } catch (error) {
+      const ctx = Context.current();
+      const cancelled = ctx.cancellationSignal.aborted;
+      await deps.ledger.append({
+        ts: new Date(startedAt).toISOString(),
+        workflowId: input.workflowId,
+        activityId: ctx.info.activityId,
+        attempt: ctx.info.attempt,
+        ...requestFields(input.request),
+        model: input.route.model,
+        host: input.route.provider,
+        simulated: false,
+        queueWaitMs: Math.max(0, startedAt - ctx.info.currentAttemptScheduledTimestampMs),
+        latencyMs: Date.now() - startedAt,
+        promptTokens: 0,
+        outputTokens: 0,
+        tokensPerSecond: 0,
+        doneReason: null,
+        outcome: cancelled ? 'cancelled' : 'error',
+        errorType: error instanceof ApplicationFailure ? (error.type ?? 'ApplicationFailure') : error instanceof Error ? error.name : 'Error',
+      });
+      throw error;
+    }
+  };
+}
+
+function createCall(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: JsonLogger; secret: (name: string) => string | undefined }) {
+  return async function callProvider(input: ProviderCallInput, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
     const { request, route, workflowId } = input;
     const provider: Provider | undefined = matrix.providers[route.provider];
     if (!provider?.baseUrl) throw ApplicationFailure.nonRetryable(`provider ${route.provider} has no baseUrl in routing matrix v${matrixVersion}`, 'ProviderMisconfigured');
     const ctx = Context.current();
     const cloud = provider.placement === 'cloud';
     const estimate = cloud ? estimateCostUsd(provider, request.system_prompt.length + request.user_prompt.length, request.max_tokens) : 0;
-    if (cloud) enforceEnvelope(deps.spend.month(new Date()), matrix, estimate, route.provider);
+    if (cloud) enforceEnvelope(readSpend(deps.spend), matrix, estimate, route.provider);
     const key = provider.apiKeyEnv ? deps.secret(provider.apiKeyEnv) : undefined;
     if (provider.apiKeyEnv && !key) {
       throw ApplicationFailure.nonRetryable(`provider ${route.provider}: environment variable ${provider.apiKeyEnv} is not set; set it on the workflow worker`, PROVIDER_FAILURE.keyMissing);
@@ -152,6 +210,15 @@ export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLe
     deps.logger.info(cloud ? 'cloud inference completed' : 'provider inference completed', { workflowId, provider: route.provider, model: route.model, taskClass: request.task_class, reason: input.cloudReason, costUsd, latencyMs });
     return result;
   };
+}
+
+function readSpend(spend: CloudSpendLedger): SpendRecord[] {
+  try {
+    return spend.month(new Date());
+  } catch (error) {
+    if (error instanceof CloudSpendUnreadableError) throw ApplicationFailure.nonRetryable(error.message, PROVIDER_FAILURE.spendUnreadable);
+    throw error;
+  }
 }
 
 function estimateCostUsd(provider: Provider, promptChars: number, maxTokens: number): number {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RoutingActivities, RoutingLedgerEvent } from '../common/inference';
+import type { ProviderActivities, RoutingActivities, RoutingLedgerEvent } from '../common/inference';
 import type { JsonLogger } from '../common/logger';
 import { FileLedger } from './ledger';
 import { CloudSpendLedger, createProviderCaller } from './providers';
@@ -11,9 +11,8 @@ import { RoutingStore } from './routing-store';
  * `loadRoutingMatrix`, so the version it used is in the workflow's history; fallbacks and cloud
  * decisions go to `<data>/ledger/routing/YYYY-MM-DD.jsonl` and the log.
  */
-export function createRoutingActivities(deps: { dataDir: string; logger: JsonLogger; secret: (name: string) => string | undefined }): RoutingActivities {
+export function createRoutingActivities(deps: { dataDir: string; logger: JsonLogger }): RoutingActivities {
   const store = new RoutingStore(deps.dataDir);
-  const runProvider = createProviderCaller({ ledger: new FileLedger(deps.dataDir), spend: new CloudSpendLedger(deps.dataDir), logger: deps.logger, secret: deps.secret });
   const routingDir = path.join(deps.dataDir, 'ledger', 'routing');
   return {
     async loadRoutingMatrix() {
@@ -26,6 +25,14 @@ export function createRoutingActivities(deps: { dataDir: string; logger: JsonLog
       const log = event.kind === 'cloud_allowed' ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
       log(`routing ${event.kind}: ${event.from} → ${event.to ?? 'none'} (${event.reason})`, { ...event });
     },
+  };
+}
+
+/** The provider call, served on the provider task queues (workers/provider-worker.ts) with the matrix in force. */
+export function createProviderActivities(deps: { dataDir: string; logger: JsonLogger; secret: (name: string) => string | undefined }): ProviderActivities {
+  const store = new RoutingStore(deps.dataDir);
+  const runProvider = createProviderCaller({ ledger: new FileLedger(deps.dataDir), spend: new CloudSpendLedger(deps.dataDir), logger: deps.logger, secret: deps.secret });
+  return {
     async runProviderInference(input) {
       const { version, matrix } = store.current();
       return await runProvider(input, matrix, version);

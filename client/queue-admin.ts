@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { FileLedger, type InferenceRecord } from '../activities/ledger';
-import { LANES, laneQueue, type Lane } from '../common/lanes';
+import { RoutingStore } from '../activities/routing-store';
+import { LANES, laneQueue, providerQueue, type Lane } from '../common/lanes';
+import { queuedProviders, type RoutingMatrix } from '../common/routing-matrix';
 
 const ACTIVITY_QUEUE = temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY;
 /** Reason prefix that marks a rate limit of 0 as our pause (an operator may set other limits). */
@@ -15,34 +17,45 @@ export function selectLanes(selector: LaneSelector): Lane[] {
   return selector === 'all' ? [...LANES] : [selector];
 }
 
-/**
- * Pause is server-side: a task-queue rate limit of 0 on the lane's activity queue, so it holds
- * for every inference worker on every host; tasks stay durable in the queue. Who/why/when are
- * kept by the server in the rate limit's metadata.
- */
-export async function pauseLanes(client: Client, options: { lanes: LaneSelector; reason: string; by: string }): Promise<void> {
-  await updateLaneRateLimit(client, options.lanes, options.by, { rateLimit: { requestsPerSecond: 0 }, reason: `${PAUSE_MARK}${options.reason}` });
+/** The OpenAI-compatible providers of the routing matrix in force under `dataDir`: their queues pause with the lanes. */
+export function routedProviders(dataDir: string): string[] {
+  return queuedProviders(new RoutingStore(dataDir).current().matrix);
 }
 
-export async function resumeLanes(client: Client, options: { lanes: LaneSelector; by: string; reason?: string }): Promise<void> {
+/** Every activity queue of a lane: its inference queue, then one per OpenAI-compatible provider. */
+export function laneQueues(lane: Lane, providers: readonly string[]): string[] {
+  return [laneQueue(lane), ...providers.map((provider) => providerQueue(provider, lane))];
+}
+
+/**
+ * Pause is server-side: a task-queue rate limit of 0 on the lane's activity queues (inference, and
+ * each provider's, given `providers`), so it holds for every worker on every host; tasks stay
+ * durable in the queue. Who/why/when are kept by the server in the rate limit's metadata.
+ */
+export async function pauseLanes(client: Client, options: { lanes: LaneSelector; reason: string; by: string; providers?: readonly string[] }): Promise<void> {
+  await updateLaneRateLimit(client, options, { rateLimit: { requestsPerSecond: 0 }, reason: `${PAUSE_MARK}${options.reason}` });
+}
+
+export async function resumeLanes(client: Client, options: { lanes: LaneSelector; by: string; reason?: string; providers?: readonly string[] }): Promise<void> {
   // No rate limit in the update removes ours.
-  await updateLaneRateLimit(client, options.lanes, options.by, { reason: options.reason ?? 'resumed' });
+  await updateLaneRateLimit(client, options, { reason: options.reason ?? 'resumed' });
 }
 
 async function updateLaneRateLimit(
   client: Client,
-  lanes: LaneSelector,
-  by: string,
+  options: { lanes: LaneSelector; by: string; providers?: readonly string[] },
   updateQueueRateLimit: temporal.api.workflowservice.v1.UpdateTaskQueueConfigRequest.IRateLimitUpdate,
 ): Promise<void> {
-  for (const lane of selectLanes(lanes)) {
-    await client.connection.workflowService.updateTaskQueueConfig({
-      namespace: client.options.namespace,
-      identity: by,
-      taskQueue: laneQueue(lane),
-      taskQueueType: ACTIVITY_QUEUE,
-      updateQueueRateLimit,
-    });
+  for (const lane of selectLanes(options.lanes)) {
+    for (const taskQueue of laneQueues(lane, options.providers ?? [])) {
+      await client.connection.workflowService.updateTaskQueueConfig({
+        namespace: client.options.namespace,
+        identity: options.by,
+        taskQueue,
+        taskQueueType: ACTIVITY_QUEUE,
+        updateQueueRateLimit,
+      });
+    }
   }
 }
 
@@ -62,10 +75,23 @@ export interface HostSlots {
   stale: boolean;
 }
 
+/** A provider's queue on a lane (cloud, local pilot). */
+export interface ProviderQueueStatus {
+  provider: string;
+  taskQueue: string;
+  paused: boolean;
+  backlog: number;
+  oldestWaitingSeconds: number;
+  dispatchRatePerSecond: number;
+  /** Calls at once per worker process (the matrix's `concurrency`). */
+  concurrency: number;
+}
+
 export interface LaneStatus {
   lane: Lane;
   taskQueue: string;
   pause: PauseState;
+  providers: ProviderQueueStatus[];
   /** Unfinished requests admitted to the lane (visibility count); what the cap bounds. */
   admitted: number;
   backlog: number;
@@ -90,9 +116,13 @@ function seconds(duration: { seconds?: unknown; nanos?: number | null } | null |
 }
 
 export async function describeLane(client: Client, lane: Lane) {
+  return await describeActivityQueue(client, laneQueue(lane));
+}
+
+async function describeActivityQueue(client: Client, name: string) {
   return await client.connection.workflowService.describeTaskQueue({
     namespace: client.options.namespace,
-    taskQueue: { name: laneQueue(lane) },
+    taskQueue: { name },
     taskQueueType: ACTIVITY_QUEUE,
     reportStats: true,
     reportConfig: true,
@@ -113,9 +143,13 @@ export function pauseStateOf(config: temporal.api.taskqueue.v1.ITaskQueueConfig 
   };
 }
 
-/** Unfinished inference requests of a lane, from visibility (Lane and JobType are set when a request is admitted). */
+/**
+ * Unfinished work of a lane, from visibility (Lane and JobType are set at start): inference
+ * requests and CivicOS runs. A schedule's `scheduledRun` launcher is not counted: its business
+ * run is (and its schedule's overlap policy keeps it to one at a time).
+ */
 export async function admittedCount(client: Client, lane: Lane): Promise<number> {
-  const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND Lane = "${lane}" AND JobType = "inference-request"`);
+  const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND Lane = "${lane}" AND JobType != "scheduled-run"`);
   return count;
 }
 
@@ -152,12 +186,31 @@ async function recentRecords(dataDir: string, now: number): Promise<InferenceRec
   return records.filter((r) => now - Date.parse(r.ts) <= 15 * 60_000);
 }
 
+async function providerQueues(client: Client, matrix: RoutingMatrix, lane: Lane): Promise<ProviderQueueStatus[]> {
+  return await Promise.all(
+    queuedProviders(matrix).map(async (provider): Promise<ProviderQueueStatus> => {
+      const taskQueue = providerQueue(provider, lane);
+      const { stats, config } = await describeActivityQueue(client, taskQueue);
+      return {
+        provider,
+        taskQueue,
+        paused: pauseStateOf(config).paused,
+        backlog: Number(stats?.approximateBacklogCount ?? 0),
+        oldestWaitingSeconds: Math.round(seconds(stats?.approximateBacklogAge) * 10) / 10,
+        dispatchRatePerSecond: Math.round((stats?.tasksDispatchRate ?? 0) * 100) / 100,
+        concurrency: matrix.providers[provider]!.concurrency[lane],
+      };
+    }),
+  );
+}
+
 export async function queueStatus(client: Client, dataDir: string, now = Date.now()): Promise<QueueStatus> {
   const hosts = readHostSlots(dataDir, now);
   const records = await recentRecords(dataDir, now);
+  const { matrix } = new RoutingStore(dataDir).current();
   const lanes = await Promise.all(
     LANES.map(async (lane): Promise<LaneStatus> => {
-      const [description, admitted] = await Promise.all([describeLane(client, lane), admittedCount(client, lane)]);
+      const [description, admitted, providers] = await Promise.all([describeLane(client, lane), admittedCount(client, lane), providerQueues(client, matrix, lane)]);
       const stats = description.stats;
       const started = records.filter((r) => r.lane === lane && r.outcome !== 'expired');
       const waits = started.map((r) => r.queueWaitMs);
@@ -165,6 +218,7 @@ export async function queueStatus(client: Client, dataDir: string, now = Date.no
         lane,
         taskQueue: laneQueue(lane),
         pause: pauseStateOf(description.config),
+        providers,
         admitted,
         backlog: Number(stats?.approximateBacklogCount ?? 0),
         oldestWaitingSeconds: Math.round(seconds(stats?.approximateBacklogAge) * 10) / 10,
@@ -195,6 +249,9 @@ export function formatQueueStatus(status: QueueStatus): string {
       `${l.lane.padEnd(12)} ${l.pause.paused ? `PAUSED since ${l.pause.since} by ${l.pause.by}: ${l.pause.reason}` : 'running'}`,
       `  backlog ${l.backlog} (oldest ${l.oldestWaitingSeconds}s), admitted ${l.admitted}, in flight ${l.inFlight}, dispatch ${l.dispatchRatePerSecond}/s, add ${l.addRatePerSecond}/s`,
       `  queue wait 15m p50 ${l.queueWaitP50Ms ?? '–'} ms, p95 ${l.queueWaitP95Ms ?? '–'} ms, completed ${l.completedLast15m}`,
+      ...l.providers.map(
+        (p) => `  provider ${p.provider} (${p.taskQueue}): ${p.paused ? 'PAUSED' : 'running'}, backlog ${p.backlog} (oldest ${p.oldestWaitingSeconds}s), dispatch ${p.dispatchRatePerSecond}/s, at most ${p.concurrency} at once`,
+      ),
     );
     if (l.pause.paused) lines.push(`  ${whereThePauseShows(l.taskQueue)}`);
   }

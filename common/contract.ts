@@ -154,7 +154,6 @@ export const FAILURE = {
   hostError: 'ModelHostError',
   hostUnreachable: 'ModelHostUnreachable',
   streamInterrupted: 'StreamInterrupted',
-  queueFull: 'QueueFull',
   queueTtlExpired: 'QueueTtlExpired',
   allRoutesFailed: 'AllRoutesFailed',
 } as const;

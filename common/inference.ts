@@ -62,6 +62,10 @@ export interface ProviderCallInput {
 export interface RoutingActivities {
   loadRoutingMatrix(): Promise<{ version: number; matrix: RoutingMatrix }>;
   recordRoutingEvent(event: RoutingLedgerEvent): Promise<void>;
+}
+
+/** Activity on the provider task queues (`providerQueue(provider, lane)`): one OpenAI-compatible call. */
+export interface ProviderActivities {
   runProviderInference(input: ProviderCallInput): Promise<InferenceResult>;
 }
 

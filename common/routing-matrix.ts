@@ -19,6 +19,13 @@ export const providerSchema = z.strictObject({
   lanes: z.array(z.enum(LANES)).min(1, 'list at least one lane (prod, experimental)'),
   pricePer1kInputTokensUsd: z.number().min(0).optional(),
   pricePer1kOutputTokensUsd: z.number().min(0).optional(),
+  /**
+   * OpenAI-compatible providers: calls at once per lane and worker process (each lane has its own
+   * task queue `civicos-provider-<name>-<lane>`), so the provider sees at most their sum per process.
+   */
+  concurrency: z
+    .strictObject({ prod: z.number().int().min(1).max(256), experimental: z.number().int().min(1).max(256) })
+    .default({ prod: 4, experimental: 2 }),
 });
 
 export const routeSchema = z.strictObject({
@@ -133,4 +140,11 @@ export function resolveChain(matrix: RoutingMatrix, requested: string): Resolved
     queue.push(...route.fallback);
   }
   return chain;
+}
+
+/** The OpenAI-compatible providers (cloud, local pilot) of a matrix: each has a task queue per lane (`providerQueue`). */
+export function queuedProviders(matrix: RoutingMatrix): string[] {
+  return Object.entries(matrix.providers)
+    .filter(([, provider]) => provider.kind === 'openai-compatible')
+    .map(([name]) => name);
 }

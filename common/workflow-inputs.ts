@@ -16,13 +16,17 @@ export const businessDate = z
 
 const sourceId = (what: string) => z.string({ error: `is required (${what})` }).regex(/^[a-z0-9][a-z0-9-]{1,63}$/, `must be the ${what} (lower-case letters, digits, -)`);
 
-export const dateInputSchema = z.strictObject({ date: businessDate });
+/** Shortens this run's deadline (the contract's `timeouts.workflow`); never longer than it. */
+const deadline = durationSchema.optional();
+
+export const dateInputSchema = z.strictObject({ date: businessDate, deadline });
 export const commsDraftInputSchema = z.strictObject({
   campaignId: sourceId('campaign id from comms-briefs'),
+  deadline,
   /** Shortens the approval window for this run; never longer than the contract's. */
   approvalTimeout: durationSchema.optional(),
 });
-export const decisionBriefInputSchema = z.strictObject({ decisionId: sourceId('decision id from decisions') });
+export const decisionBriefInputSchema = z.strictObject({ decisionId: sourceId('decision id from decisions'), deadline });
 
 export const INPUT_SCHEMAS = {
   'donor-digest': dateInputSchema,

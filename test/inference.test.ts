@@ -137,6 +137,31 @@ describe('inference through the queue contract (real Temporal, simulated Ollama)
     expect(inferenceWorkflowId(parsed)).not.toBe(inferenceWorkflowId({ ...parsed, user_prompt: 'other' }));
   });
 
+  it('hashes the whole payload, nested fields included, in a readable ID', () => {
+    const at = new Date('2026-11-28T09:30:00Z');
+    const base = { ...payload({ user_prompt: 'board pack', model: 'cloud/premium' }), task_class: 'general', format: 'text' } as Parameters<typeof inferenceWorkflowId>[0];
+    const byAda = { ...base, director_request: { requested_by: 'director.okafor', reason: 'board pack tonight' } };
+    const byBen = { ...base, director_request: { requested_by: 'director.mensah', reason: 'board pack tonight' } };
+    expect(inferenceWorkflowId(byAda, at)).not.toBe(inferenceWorkflowId(byBen, at));
+    // Key order does not matter, at any depth.
+    const reordered = { ...byAda, director_request: { reason: 'board pack tonight', requested_by: 'director.okafor' } };
+    expect(inferenceWorkflowId(reordered, at)).toBe(inferenceWorkflowId(byAda, at));
+    expect(inferenceWorkflowId(byAda, at)).toMatch(/^inference:test-agent:donor-digest:20261128:[0-9a-f]{16}$/);
+    // Another day is another request; an idempotency key is the ID as given.
+    expect(inferenceWorkflowId(byAda, new Date('2026-11-29T00:00:01Z'))).toMatch(/:20261129:/);
+    expect(inferenceWorkflowId({ ...byAda, idempotency_key: 'k-1' }, at)).toBe('inference:k-1');
+  });
+
+  it('keeps the readable parts of the ID to safe characters and a bounded length', () => {
+    const long = { ...payload(), agent_id: `a:b.${'x'.repeat(120)}`, calling_skill: 'skill:one', task_class: 'general', format: 'text' } as Parameters<typeof inferenceWorkflowId>[0];
+    const id = inferenceWorkflowId(long, new Date('2026-11-28T00:00:00Z'));
+    const [prefix, agent, skill, day, hash] = id.split(':');
+    expect([prefix, skill, day]).toEqual(['inference', 'skill-one', '20261128']);
+    expect(agent).toMatch(/^a-b\.x+$/);
+    expect(agent!.length).toBeLessThanOrEqual(48);
+    expect(hash).toMatch(/^[0-9a-f]{16}$/);
+  });
+
   it('delivers a webhook callback with an idempotency header, retrying a failing receiver', async () => {
     sim.setOptions({ tokensPerSecond: 0, faults: {} });
     const received: Array<{ key: string | undefined; body: { workflowId: string } }> = [];

@@ -15,7 +15,6 @@ export interface InferenceWorkerOptions {
   ledger: Ledger;
   logger: JsonLogger;
   aliases?: Record<string, string>;
-  reservedForProd?: number;
   /** Where slot usage is published for `civicos queue status` (`<dataDir>/hosts/<host>.json`). */
   dataDir?: string;
   /** Experimental work gets no new slot while the prod backlog is older than this. */
@@ -36,7 +35,7 @@ export interface InferenceWorkers {
  * budget equal to the host's parallel slots.
  */
 export async function createInferenceWorkers(options: InferenceWorkerOptions): Promise<InferenceWorkers> {
-  const budget = new SlotBudget(options.host.slots, options.reservedForProd ?? options.host.reservedForProd);
+  const budget = new SlotBudget(options.host.slots, options.host.reservedForProd);
   const activities = createInferenceActivities({ host: options.host, ledger: options.ledger, logger: options.logger, aliases: options.aliases, preemption: budget });
   const fixed = { type: 'fixed-size', numSlots: 1 } as const;
   const workers = await Promise.all(

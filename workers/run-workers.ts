@@ -3,7 +3,9 @@ import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/w
 import { AlertSender, FileLedger, type ModelHostTarget } from '../activities';
 import type { PlatformEnv } from '../common/env';
 import type { JsonLogger } from '../common/logger';
+import { RoutingStore } from '../activities/routing-store';
 import { createInferenceWorkers } from './inference-worker';
+import { createProviderWorkers } from './provider-worker';
 import { startQueueMonitor } from './queue-monitor';
 import { createWorkflowWorker } from './workflow-worker';
 
@@ -26,8 +28,8 @@ export interface RunWorkersOptions {
 type Cleanup = () => Promise<void> | void;
 
 /**
- * Starts, in this process, the workflow worker with the queue monitor (unless `workflows: false`)
- * and one inference worker per model host.
+ * Starts, in this process, the workflow worker with the queue monitor and the provider workers
+ * (unless `workflows: false`), and one inference worker per model host.
  */
 export async function runWorkers(options: RunWorkersOptions): Promise<RunningWorkers> {
   const connection = await NativeConnection.connect({ address: options.env.temporalAddress });
@@ -59,6 +61,8 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
   const alerts = new AlertSender({ logger, webhook: env.alertWebhook });
   if (options.workflows !== false) {
     workers.push(await createWorkflowWorker({ connection, namespace: env.namespace, deps: { logger, alerts, dataDir: env.dataDir }, workflowBundle: options.workflowBundle }));
+    // Cloud and pilot calls: the provider keys live with the workflow worker, so their queues are served here.
+    workers.push(...(await createProviderWorkers({ connection, namespace: env.namespace, matrix: new RoutingStore(env.dataDir).current().matrix, dataDir: env.dataDir, logger })));
     const monitorConnection = await Connection.connect({ address: env.temporalAddress });
     const monitor = startQueueMonitor({ client: new Client({ connection: monitorConnection, namespace: env.namespace }), policy: env.queue, alerts, logger });
     cleanups.push(monitor.stop, () => monitorConnection.close());

@@ -73,11 +73,15 @@ export async function runCivicWorkflow<N extends WorkflowName, T>(name: N, rawIn
   const contract = contractFor(name);
   const info = workflowInfo();
   ensureSearchAttributes(searchAttributesFor(contract));
+  let deadline = contract.timeouts.workflow;
   try {
-    const run = createRun(contract, name, parseInput(name, rawInput), info.workflowId, info.startTime);
-    return await CancellationScope.withTimeout(durationMs(contract.timeouts.workflow), () => body(run));
+    const input = parseInput(name, rawInput);
+    // A run may be given a shorter deadline than its contract's, never a longer one.
+    if (input.deadline && durationMs(input.deadline) < durationMs(deadline)) deadline = input.deadline;
+    const run = createRun(contract, name, input, info.workflowId, info.startTime);
+    return await CancellationScope.withTimeout(durationMs(deadline), () => body(run));
   } catch (error) {
-    const failure = isCancellation(error) && !CancellationScope.current().consideredCancelled ? deadlineFailure(contract) : error;
+    const failure = isCancellation(error) && !CancellationScope.current().consideredCancelled ? deadlineFailure(deadline) : error;
     const cancelledByOperator = isCancellation(failure);
     if (contract.lane === 'prod' && !cancelledByOperator) {
       const reason = describeFailure(failure);
@@ -210,10 +214,10 @@ function routesLeft(error: unknown): FallbackRecord[] {
   return Array.isArray(records) ? (records as FallbackRecord[]).filter((r) => typeof r?.from === 'string') : [];
 }
 
-function deadlineFailure(contract: WorkflowContract): ApplicationFailure {
+function deadlineFailure(deadline: string): ApplicationFailure {
   return ApplicationFailure.create({
     type: CIVIC_FAILURE.deadlineExceeded,
-    message: `run exceeded its deadline of ${contract.timeouts.workflow} (timeouts.workflow)`,
+    message: `run exceeded its deadline of ${deadline} (timeouts.workflow, or the run's shorter deadline)`,
     nonRetryable: true,
   });
 }

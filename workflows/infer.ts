@@ -22,10 +22,11 @@ import {
   type FallbackRecord,
   type InferenceActivities,
   type InferenceResult,
+  type ProviderActivities,
   type QueueRecordActivities,
   type RoutingActivities,
 } from '../common/inference';
-import { laneQueue, PRIORITY_KEY } from '../common/lanes';
+import { laneQueue, PRIORITY_KEY, providerQueue } from '../common/lanes';
 import { qualityGateFailure } from '../common/quality-gate';
 import { resolveChain, type ResolvedRoute } from '../common/routing-matrix';
 
@@ -58,14 +59,19 @@ function fallbackReason(error: unknown): FallbackReason {
   if (cause instanceof TimeoutFailure) return 'timeout';
   const type = cause instanceof ApplicationFailure ? cause.type : undefined;
   if (type === FAILURE.modelNotFound) return 'model_missing';
-  if (type === 'CloudBudgetExceeded') return 'budget_exceeded';
+  // Spend that cannot be read cannot be shown to be inside the envelope.
+  if (type === 'CloudBudgetExceeded' || type === 'CloudSpendUnreadable') return 'budget_exceeded';
   if (type === FAILURE.hostBusy || type === FAILURE.hostError || type === FAILURE.hostUnreachable || type === FAILURE.streamInterrupted) return 'unavailable';
   return 'error';
 }
 
-function localActivity(request: InferencePayload) {
-  const ttlMs = request.lane === 'experimental' ? (request.ttl_seconds ?? DEFAULT_EXPERIMENTAL_TTL_SECONDS) * 1000 : undefined;
-  const activities = proxyActivities<InferenceActivities>({
+function queueTtlMs(request: InferencePayload): number | undefined {
+  return request.lane === 'experimental' ? (request.ttl_seconds ?? DEFAULT_EXPERIMENTAL_TTL_SECONDS) * 1000 : undefined;
+}
+
+function localActivity(request: InferencePayload, ttlMs: number | undefined) {
+  // proxyActivities returns a Proxy: keep it whole (spreading it loses the activity functions).
+  return proxyActivities<InferenceActivities>({
     taskQueue: laneQueue(request.lane),
     priority: { priorityKey: PRIORITY_KEY[request.priority] },
     startToCloseTimeout: inferenceTimeoutMs(request.max_tokens),
@@ -74,22 +80,24 @@ function localActivity(request: InferencePayload) {
     heartbeatTimeout: 15_000,
     retry: { maximumAttempts: 5, initialInterval: 500, backoffCoefficient: 2, maximumInterval: 20_000, nonRetryableErrorTypes: NON_RETRYABLE_INFERENCE_FAILURES },
   });
-  // proxyActivities returns a Proxy: keep it whole (spreading it loses the activity functions).
-  return { activities, ttlMs };
 }
 
-function providerActivity(request: InferencePayload) {
-  return proxyActivities<RoutingActivities>({
+/** Cloud and pilot calls run on their provider's lane queue: paused with the lane, concurrency-limited by its worker. */
+function providerActivity(request: InferencePayload, provider: string, ttlMs: number | undefined) {
+  return proxyActivities<ProviderActivities>({
+    taskQueue: providerQueue(provider, request.lane),
+    priority: { priorityKey: PRIORITY_KEY[request.priority] },
     startToCloseTimeout: inferenceTimeoutMs(request.max_tokens),
-    retry: { maximumAttempts: 3, initialInterval: 1_000, backoffCoefficient: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_INFERENCE_FAILURES, 'CloudBudgetExceeded', 'CloudKeyMissing', 'ProviderAuthRefused', 'ProviderMisconfigured'] },
+    ...(ttlMs === undefined ? {} : { scheduleToStartTimeout: ttlMs }),
+    retry: { maximumAttempts: 3, initialInterval: 1_000, backoffCoefficient: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_INFERENCE_FAILURES, 'CloudBudgetExceeded', 'CloudSpendUnreadable', 'CloudKeyMissing', 'ProviderAuthRefused', 'ProviderMisconfigured'] },
   });
 }
 
 /**
  * The one way a workflow calls a model. Reads the routing matrix through an activity (so the
  * version is in history), then walks the alias's chain: lane permission, cloud policy, the call
- * (local models on the lane task queue with the lane's priority key; OpenAI-compatible providers
- * on the workflow queue), and the quality gate. Each route left behind is recorded with a typed
+ * (local models on the lane task queue, OpenAI-compatible providers on their provider's lane
+ * queue, both with the request's priority key), and the quality gate. Each route left behind is recorded with a typed
  * reason. Experimental requests carry a queue TTL; one that expires is recorded, never dropped.
  */
 export async function infer(payload: unknown): Promise<InferenceResult> {
@@ -124,19 +132,20 @@ export async function infer(payload: unknown): Promise<InferenceResult> {
     }
     const target = { alias: route.alias, provider: route.provider, model: route.model };
     let result: InferenceResult;
-    const local = localActivity(request);
+    const ttlMs = queueTtlMs(request);
     try {
       result =
         route.kind === 'ollama'
-          ? await local.activities.runInference({ request, workflowId, route: target })
-          : await providerActivity(request).runProviderInference({ request, workflowId, route: target, cloudReason });
+          ? await localActivity(request, ttlMs).runInference({ request, workflowId, route: target })
+          : await providerActivity(request, route.provider, ttlMs).runProviderInference({ request, workflowId, route: target, cloudReason });
     } catch (error) {
       if (isCancellation(error)) throw error;
-      if (route.kind === 'ollama' && local.ttlMs !== undefined && expiredInQueue(error)) {
-        await recordQueueExpiry({ request, workflowId, waitedMs: local.ttlMs });
+      if (ttlMs !== undefined && expiredInQueue(error)) {
+        await recordQueueExpiry({ request, workflowId, waitedMs: ttlMs });
+        const queue = route.kind === 'ollama' ? laneQueue(request.lane) : providerQueue(route.provider, request.lane);
         throw ApplicationFailure.create({
           type: FAILURE.queueTtlExpired,
-          message: `experimental request waited ${local.ttlMs / 1000}s in ${laneQueue(request.lane)} without a free slot and expired (ttl_seconds)`,
+          message: `experimental request waited ${ttlMs / 1000}s in ${queue} without a free slot and expired (ttl_seconds)`,
           nonRetryable: true,
         });
       }

@@ -30,7 +30,7 @@ export const registerInfer: RegisterCommand = (program, ctx) => {
       // Bad input is reported (exit 2) even when no Temporal server answers.
       const validation = validateInferencePayload(payload);
       if (!validation.ok) throw new InvalidPayloadError(validation.problems);
-      const submission = await submitInference(await ctx.client(), payload);
+      const submission = await submitInference(await ctx.client(), payload, ctx.admission());
       if (!options.wait) {
         process.stdout.write(options.json ? `${JSON.stringify({ workflowId: submission.workflowId, runId: submission.runId })}\n` : `submitted ${submission.workflowId}\n`);
         return;

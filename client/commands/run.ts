@@ -34,7 +34,7 @@ export const registerRun: RegisterCommand = (program, ctx) => {
       if (!isWorkflowName(workflow)) throw new CliUsageError(`unknown workflow "${workflow}"; known: ${WORKFLOW_NAMES.join(', ')}`);
       let start;
       try {
-        start = await startCivicWorkflow(await ctx.client(), workflow, runInput(options));
+        start = await startCivicWorkflow(await ctx.client(), workflow, runInput(options), ctx.admission());
       } catch (error) {
         if (error instanceof InvalidWorkflowInputError) throw new CliUsageError(error.message);
         throw error;

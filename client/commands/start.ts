@@ -11,6 +11,7 @@ import { configureLogger, type JsonLogger } from '../../common/logger';
 import { runWorkers } from '../../workers/run-workers';
 import { installTelemetry } from '../../workers/telemetry';
 import { connectClient, webUiWorkflowUrl } from '../connection';
+import { admissionFromEnv } from '../admission';
 import { submitInference } from '../submit-inference';
 import type { RegisterCommand } from './context';
 import { untilSignal } from './worker';
@@ -102,7 +103,7 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
     );
 
     const client = await connectClient(env);
-    const submission = await submitInference(client, firstWorkflowPayload(new Date()));
+    const submission = await submitInference(client, firstWorkflowPayload(new Date()), admissionFromEnv(env, logger));
     say(`Web UI:   ${uiBase}/namespaces/${env.namespace}/workflows`);
     say(`Workflow: ${submission.workflowId} (task queue civicos)`);
     say(`          ${webUiWorkflowUrl(uiBase, env.namespace, submission.workflowId)}`);

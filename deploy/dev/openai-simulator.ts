@@ -13,6 +13,8 @@ export interface OpenAISimulatorOptions {
   /** The next N completions fail with `failStatus` (default 500). */
   failNext?: number;
   failStatus?: number;
+  /** Time a completion takes before it is sent (default 0), to observe concurrency. */
+  latencyMs?: number;
 }
 
 export interface OpenAISimRequest {
@@ -26,6 +28,8 @@ export interface OpenAISimRequest {
 export interface OpenAISimulator {
   url: string;
   requests: OpenAISimRequest[];
+  /** Most completions in progress at once since start. */
+  maxActive(): number;
   setOptions(options: Partial<OpenAISimulatorOptions>): void;
   close(): Promise<void>;
 }
@@ -33,6 +37,8 @@ export interface OpenAISimulator {
 export async function startOpenAISimulator(initial: OpenAISimulatorOptions = {}): Promise<OpenAISimulator> {
   let options: OpenAISimulatorOptions = { models: ['gpt-4.1-mini', 'qwen3-14b-q4_k_m'], ...initial };
   const requests: OpenAISimRequest[] = [];
+  let active = 0;
+  let maxActive = 0;
   const send = (res: http.ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
@@ -79,20 +85,26 @@ export async function startOpenAISimulator(initial: OpenAISimulatorOptions = {})
       const json = body.response_format?.type === 'json_object';
       const content = json ? JSON.stringify({ summary: words.join(' ') }) : words.slice(0, Math.min(words.length, maxTokens)).join(' ');
       const completionTokens = json ? 14 : Math.min(words.length, maxTokens);
-      send(res, 200, {
-        id: `chatcmpl-sim-${requests.length}`,
-        object: 'chat.completion',
-        created: Math.floor(Date.now() / 1000),
-        model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: completionTokens >= maxTokens && !json ? 'length' : 'stop' }],
-        usage: { prompt_tokens: Math.ceil(record.text.length / 4), completion_tokens: completionTokens, total_tokens: Math.ceil(record.text.length / 4) + completionTokens },
-      });
+      active += 1;
+      maxActive = Math.max(maxActive, active);
+      setTimeout(() => {
+        active -= 1;
+        send(res, 200, {
+          id: `chatcmpl-sim-${requests.length}`,
+          object: 'chat.completion',
+          created: Math.floor(Date.now() / 1000),
+          model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: completionTokens >= maxTokens && !json ? 'length' : 'stop' }],
+          usage: { prompt_tokens: Math.ceil(record.text.length / 4), completion_tokens: completionTokens, total_tokens: Math.ceil(record.text.length / 4) + completionTokens },
+        });
+      }, options.latencyMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
+    maxActive: () => maxActive,
     setOptions(partial) {
       options = { ...options, ...partial };
     },
