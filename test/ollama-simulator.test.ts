@@ -144,7 +144,8 @@ describe('ollama simulator: catalogue endpoints', () => {
     expect(new Date(ps.models[0]!.expires_at).getTime()).toBeGreaterThan(Date.now());
     expect(ps.models[0]!.size_vram).toBeGreaterThan(0);
     const shown = await client.show({ model: MODEL });
-    expect(shown).toMatchObject({ capabilities: ['completion'], details: { family: 'qwen3' }, model_info: expect.any(Object) });
+    // qwen3 on Ollama: tools and thinking come with its template (smollm2's has neither; see the contract suite).
+    expect(shown).toMatchObject({ capabilities: ['completion', 'tools', 'thinking'], details: { family: 'qwen3' }, model_info: expect.any(Object) });
     expect(typeof shown.modelfile).toBe('string');
     await expect(client.show({ model: 'nope:1b' })).rejects.toMatchObject({ name: 'ResponseError', status_code: 404 });
     expect(await client.version()).toEqual({ version: '0.24.0' });
