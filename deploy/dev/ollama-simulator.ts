@@ -384,9 +384,10 @@ function textTokens(rng: Rng): string[] {
   const natural = 12 + Math.floor(rng() * 37);
   const chosen = words(rng, natural);
   const last = chosen.length - 1;
+  // Like a BPE vocabulary: a word carries its leading space.
   return chosen.map((word, i) => {
-    const shown = i === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word;
-    return i === last ? `${shown}.` : `${shown} `;
+    const shown = i === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : ` ${word}`;
+    return i === last ? `${shown}.` : shown;
   });
 }
 
@@ -1389,7 +1390,11 @@ class Simulator {
       eval_count: plan.evalCount,
       eval_duration: elapsedNs(gen.firstTokenNs, endNs),
     };
-    if (gen.request.path === '/api/generate') final.context = tokenIds([...gen.request.promptWords, ...plan.tokens.slice(0, gen.sent)]);
+    // `context` is the rendered prompt's tokens and the reply's; raw mode sends none.
+    if (gen.request.path === '/api/generate' && !gen.request.raw) {
+      const prompt = Array.from({ length: gen.request.promptEvalCount }, (_, i) => gen.request.promptWords[i] ?? `<${i}>`);
+      final.context = tokenIds([...prompt, ...plan.tokens.slice(0, gen.sent)]);
+    }
     const card = this.findModel(gen.request.model);
     if (card) this.markLoaded(card, gen.request);
     this.finish(gen, 'completed');
