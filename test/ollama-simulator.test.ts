@@ -160,6 +160,43 @@ describe('ollama simulator: catalogue endpoints', () => {
   });
 });
 
+describe('ollama simulator: per-model capabilities and templates (the contract suite checks smollm2 on a real Ollama)', () => {
+  const tool = { type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } };
+
+  it.each([
+    // [model, thinking, tools]: as `ollama show` lists them for these models' official templates.
+    ['qwen3:14b', true, true],
+    ['qwen2.5:14b', false, true],
+    ['mistral-small3.2:24b', false, true],
+    ['smollm2:135m', false, false],
+  ])('%s: think accepted=%s, tools accepted=%s', async (model, thinking, tools) => {
+    const { client } = await start();
+    const think = client.chat({ model, messages: ask('hi'), think: true, options: { num_predict: 1 } });
+    if (thinking) await expect(think).resolves.toMatchObject({ done: true });
+    else await expect(think).rejects.toMatchObject({ status_code: 400, error: `"${model}" does not support thinking` });
+    const withTools = client.chat({ model, messages: ask('hi'), tools: [tool], options: { num_predict: 1 } });
+    if (tools) await expect(withTools).resolves.toMatchObject({ done: true });
+    else await expect(withTools).rejects.toMatchObject({ status_code: 400, error: `registry.ollama.ai/library/${model} does not support tools` });
+  });
+
+  it('counts prompts through each template: ChatML with no default system prompt for Qwen, SmolLM2 adds its own', async () => {
+    const { client } = await start();
+    const count = async (model: string, messages: Array<{ role: string; content: string }>): Promise<number> =>
+      (await client.chat({ model, messages, options: { num_predict: 1 } })).prompt_eval_count;
+    // <|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n
+    expect(await count('qwen3:14b', ask('hi'))).toBe(9);
+    expect(await count('qwen3:14b', [{ role: 'system', content: 'Be brief.' }, ...ask('hi')])).toBe(9 + 5 + 3);
+    expect(await count('smollm2:135m', ask('hi'))).toBe(31);
+  });
+
+  it('/v1 on a tools-capable model accepts tools (the simulator answers in text) and counts its ChatML prompt', async () => {
+    const { sim } = await start();
+    const reply = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL, messages: ask('hi'), tools: [tool], max_tokens: 2 }) });
+    expect(reply.status).toBe(200);
+    expect(await reply.json()).toMatchObject({ object: 'chat.completion', choices: [{ finish_reason: 'length' }], usage: { prompt_tokens: 9, completion_tokens: 2 } });
+  });
+});
+
 describe('ollama simulator: errors and raw wire format', () => {
   it('unknown or missing model → ResponseError 404 with Ollama\'s message', async () => {
     const { client, sim } = await start({ faults: { missingModels: ['qwen2.5:14b'] } });
