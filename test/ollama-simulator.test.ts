@@ -179,6 +179,24 @@ describe('ollama simulator: per-model capabilities and templates (the contract s
     else await expect(withTools).rejects.toMatchObject({ status_code: 400, error: `registry.ollama.ai/library/${model} does not support tools` });
   });
 
+  it('think on a thinking model: the reasoning comes first (message.thinking) and counts against num_predict', async () => {
+    const { client } = await start();
+    const whole = await client.chat({ model: 'qwen3:14b', messages: ask('Plan the park clean-up.'), think: true, options: { num_predict: 200 } });
+    expect(whole.message.thinking!.length).toBeGreaterThan(0);
+    expect(whole.message.content.length).toBeGreaterThan(0);
+    expect(whole.eval_count).toBeGreaterThan(whole.message.content.split(' ').length);
+    // A small budget is spent thinking: no answer, done_reason length (what a thinking model does).
+    const starved = await client.chat({ model: 'qwen3:14b', messages: ask('Plan the park clean-up.'), think: true, options: { num_predict: 5 } });
+    expect(starved).toMatchObject({ done_reason: 'length', eval_count: 5, message: { content: '' } });
+    const parts = await collect(await client.chat({ model: 'qwen3:14b', messages: ask('Plan the park clean-up.'), think: true, stream: true, options: { num_predict: 200 } }));
+    const firstContent = parts.findIndex((p) => p.message.content !== '');
+    expect(parts.slice(0, firstContent).every((p) => p.message.thinking)).toBe(true);
+    expect(parts.map((p) => p.message.thinking ?? '').join('')).toBe(whole.message.thinking);
+    expect(parts.map((p) => p.message.content).join('')).toBe(whole.message.content);
+    const generated = await client.generate({ model: 'qwen3:14b', prompt: 'Plan the park clean-up.', think: true });
+    expect(generated.thinking!.length).toBeGreaterThan(0);
+  });
+
   it('counts prompts through each template: ChatML with no default system prompt for Qwen, SmolLM2 adds its own', async () => {
     const { client } = await start();
     const count = async (model: string, messages: Array<{ role: string; content: string }>): Promise<number> =>

@@ -526,6 +526,8 @@ export interface ReplyInput {
   defaultMaxTokens: number;
   /** `options.stop`: the reply ends before the first of these (default none). */
   stop?: readonly string[];
+  /** The model thinks first (`think` on a thinking model): those tokens come before the answer and count against num_predict. */
+  think?: boolean;
 }
 
 export interface ReplyPlan {
@@ -534,6 +536,8 @@ export interface ReplyPlan {
   doneReason: 'stop' | 'length';
   /** Tokens the model generated: `tokens.length`, plus the token that completed a stop sequence. */
   evalCount: number;
+  /** How many of the first `tokens` are thinking, sent as `thinking` rather than content (default 0). */
+  thinking?: number;
 }
 
 /** Cuts the pieces before the earliest stop sequence, like Ollama; undefined when none occurs. */
@@ -564,7 +568,9 @@ function cutAtStop(tokens: readonly string[], stop: readonly string[]): ReplyPla
 
 /** The reply is a pure function of (model, conversation, format); num_predict only truncates it. */
 export function planReply(input: ReplyInput): ReplyPlan {
-  const rng = seededRng(JSON.stringify([input.model, input.conversation, input.format ?? null]));
+  const material = JSON.stringify([input.model, input.conversation, input.format ?? null]);
+  if (input.think) return planThinkingReply(input, material);
+  const rng = seededRng(material);
   let tokens: string[];
   let cap: number;
   if (input.format === undefined) {
@@ -582,6 +588,24 @@ export function planReply(input: ReplyInput): ReplyPlan {
   const stopped = input.stop && input.stop.length > 0 ? cutAtStop(capped, input.stop) : undefined;
   if (stopped) return stopped;
   return { tokens: capped, doneReason: tokens.length > cap ? 'length' : 'stop', evalCount: capped.length };
+}
+
+/**
+ * A thinking model's reply: its reasoning first, then the answer. num_predict counts both, so a
+ * small budget can end in thinking with no answer at all (done_reason length, empty content), as
+ * on a real thinking model; a stop sequence applies to the answer.
+ */
+function planThinkingReply(input: ReplyInput, material: string): ReplyPlan {
+  const thinking = textTokens(seededRng(`thinking:${material}`));
+  const answer = planReply({ ...input, think: false, stop: undefined });
+  const all = [...thinking, ...answer.tokens];
+  const cap = input.numPredict !== undefined && input.numPredict > 0 ? input.numPredict : all.length;
+  const capped = all.slice(0, cap);
+  const shownThinking = Math.min(thinking.length, capped.length);
+  const stopped = input.stop && input.stop.length > 0 ? cutAtStop(capped.slice(shownThinking), input.stop) : undefined;
+  if (stopped) return { tokens: [...capped.slice(0, shownThinking), ...stopped.tokens], doneReason: 'stop', evalCount: shownThinking + stopped.evalCount, thinking: shownThinking };
+  const doneReason = all.length > cap || answer.doneReason === 'length' ? 'length' : 'stop';
+  return { tokens: capped, doneReason, evalCount: capped.length, thinking: shownThinking };
 }
 
 /** Stand-in token ids for /api/generate's `context`. */
@@ -795,10 +819,11 @@ function sendError(res: http.ServerResponse, status: number, message: string): v
 const nowIso = (): string => new Date().toISOString();
 const elapsedNs = (from: bigint, to: bigint): number => Math.max(1, Number(to - from));
 
-function partBody(request: GenerationRequest, content: string): Record<string, unknown> {
+function partBody(request: GenerationRequest, content: string, thinking = ''): Record<string, unknown> {
   const head = { model: request.model, created_at: nowIso() };
-  if (request.path === '/api/chat') return { ...head, message: { role: 'assistant', content }, done: false };
-  return { ...head, response: content, done: false };
+  const thought = thinking ? { thinking } : {};
+  if (request.path === '/api/chat') return { ...head, message: { role: 'assistant', content, ...thought }, done: false };
+  return { ...head, response: content, ...thought, done: false };
 }
 
 // ───────────────────────────── /api/show, /api/embed ─────────────────────────────
@@ -958,6 +983,8 @@ interface Generation {
   plan: ReplyPlan | undefined;
   sent: number;
   text: string;
+  /** Non-streaming: the thinking so far. */
+  thinking: string;
   disconnectAfter: number | undefined;
   arrivedNs: bigint;
   startedNs: bigint;
@@ -1247,6 +1274,7 @@ class Simulator {
       plan: undefined,
       sent: 0,
       text: '',
+      thinking: '',
       disconnectAfter: undefined,
       arrivedNs: process.hrtime.bigint(),
       startedNs: 0n,
@@ -1335,7 +1363,9 @@ class Simulator {
   private deliver(gen: Generation, count: number): boolean {
     const plan = gen.plan as ReplyPlan;
     const limit = gen.disconnectAfter ?? Number.POSITIVE_INFINITY;
+    const first = gen.sent;
     const pieces = plan.tokens.slice(gen.sent, gen.sent + Math.min(count, Math.max(0, limit - gen.sent)));
+    const isThinking = (i: number): boolean => first + i < (plan.thinking ?? 0);
     gen.sent += pieces.length;
     gen.record.evalCount = gen.sent;
     const cut = gen.sent >= limit && gen.sent < plan.tokens.length;
@@ -1343,9 +1373,10 @@ class Simulator {
     if (cut) this.finish(gen, 'error');
     const destroy = cut ? (): void => void gen.res.socket?.destroy() : undefined;
     if (gen.request.stream) {
-      this.writeLines(gen, pieces.map((piece) => partBody(gen.request, piece)), destroy);
+      this.writeLines(gen, pieces.map((piece, i) => (isThinking(i) ? partBody(gen.request, '', piece) : partBody(gen.request, piece))), destroy);
     } else {
-      gen.text += pieces.join('');
+      gen.text += pieces.filter((_, i) => !isThinking(i)).join('');
+      gen.thinking += pieces.filter((_, i) => isThinking(i)).join('');
       destroy?.();
     }
     return !cut;
@@ -1379,7 +1410,7 @@ class Simulator {
     const endNs = process.hrtime.bigint();
     gen.record.doneReason = plan.doneReason;
     const final: Record<string, unknown> = {
-      ...partBody(gen.request, gen.request.stream ? '' : gen.text),
+      ...partBody(gen.request, gen.request.stream ? '' : gen.text, gen.request.stream ? '' : gen.thinking),
       done_reason: plan.doneReason,
       done: true,
       total_duration: elapsedNs(gen.arrivedNs, endNs),
