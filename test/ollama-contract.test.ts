@@ -1,8 +1,10 @@
 /**
  * The Ollama wire contract, run against two targets: the simulator (always) and a real Ollama
  * v0.24.0 serving smollm2:135m (when it can be had; see test/support/real-ollama.ts). Every call
- * goes through the real `ollama` client. Assertions are about the protocol (fields, done
- * reasons, counts, status codes, error bodies, scheduling), never about the text's quality.
+ * to Ollama's own API goes through the real `ollama` client; its OpenAI-compatible /v1 through
+ * fetch and a server-sent-events reader (test/support/openai-wire.ts). Assertions are about the
+ * protocol (fields, done reasons, counts, status codes, error bodies, scheduling), never about
+ * the text's quality.
  * Where the two differ, the simulator is what gets fixed.
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';

@@ -1151,6 +1151,7 @@ class Simulator {
 
   // ── /api/embed ──
 
+  /** Answered at once: unlike Ollama, embeddings do not wait for a generation slot. */
   private embed(body: Record<string, unknown> | undefined, res: http.ServerResponse): void {
     if (!body) return;
     const started = process.hrtime.bigint();
