@@ -228,16 +228,21 @@ describe('an unreachable model host', () => {
     await t2?.close();
   });
 
-  it('retries connection refused until the host comes up', async () => {
+  it('waits for a host that refuses connections, spending no retry, and serves the request when it comes up', async () => {
     const port = await freePort();
     const p2 = await startPlatform(t2, [{ name: 'late-host', url: `http://127.0.0.1:${port}`, slots: 1, simulated: true }]);
     let late: OllamaSimulator | undefined;
     try {
       const { handle, workflowId } = await submitInference(t2.client, payload());
-      await eventually(async () => (await p2.ledger.read()).some((r) => r.workflowId === workflowId && r.errorType === 'ModelHostUnreachable'), { what: 'a refused attempt in the ledger' });
+      await eventually(async () => (await p2.ledger.read()).some((r) => r.workflowId === workflowId && r.outcome === 'host_down' && r.errorType === 'ModelHostDown'), { what: 'a host_down attempt in the ledger' });
       late = await startOllamaSimulator({ port, tokensPerSecond: 0 });
       const result = await handle.result();
-      expect(result.attempts).toBeGreaterThanOrEqual(2);
+      // The refused call was not a failed attempt: the call ran again as a new activity, first attempt.
+      expect(result.attempts).toBe(1);
+      expect(result.fallbacks).toEqual([]);
+      const records = (await p2.ledger.read()).filter((r) => r.workflowId === workflowId);
+      expect(records.filter((r) => r.outcome === 'error')).toEqual([]);
+      expect(records.filter((r) => r.outcome === 'ok')).toHaveLength(1);
     } finally {
       await p2.stop();
       await late?.close();

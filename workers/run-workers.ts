@@ -75,6 +75,8 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
       dataDir: env.dataDir,
       prodBacklogDeferMs: env.queue.prodBacklogDeferMs,
       watchIntervalMs: Math.min(1_000, env.queue.monitorIntervalMs),
+      alerts,
+      modelCalls: env.modelCalls,
     });
     workers.push(...inference.workers);
     cleanups.push(inference.stopWatching);

@@ -25,6 +25,7 @@ export class SlotBudget {
   private readonly running: Record<Lane, number> = { prod: 0, experimental: 0 };
   private readonly waiters: Waiter[] = [];
   private deferred = false;
+  private hostDown = false;
   /** Running experimental calls, oldest first, each with a way to stop it. */
   private readonly preemptible: Array<() => void> = [];
 
@@ -70,6 +71,16 @@ export class SlotBudget {
     if (!deferred) this.wake();
   }
 
+  /** True while the model host is down: no lane gets a new slot, so tasks wait in the lane queues. */
+  get modelHostDown(): boolean {
+    return this.hostDown;
+  }
+
+  setHostDown(down: boolean): void {
+    this.hostDown = down;
+    if (!down) this.wake();
+  }
+
   snapshot(): { slots: number; reservedForProd: number; held: Record<Lane, number>; running: Record<Lane, number>; waiting: number } {
     return { slots: this.slots, reservedForProd: this.reservedForProd, held: { ...this.held }, running: { ...this.running }, waiting: this.waiters.length };
   }
@@ -93,6 +104,7 @@ export class SlotBudget {
   }
 
   private canTake(lane: Lane): boolean {
+    if (this.hostDown) return false;
     // Prod is bounded only by the host: if experimental work is in the way, it is pre-empted.
     if (lane === 'prod') return this.held.prod < this.slots;
     return (
@@ -117,9 +129,8 @@ export class SlotBudget {
         () => {
           const index = this.waiters.indexOf(waiter);
           if (index >= 0) this.waiters.splice(index, 1);
-          const error = new Error('slot reservation aborted');
-          error.name = 'AbortError';
-          reject(error);
+          // The signal's own reason: the SDK recognises it as its own shutdown, not a supplier error.
+          reject(abortSignal.reason);
         },
         { once: true },
       );
