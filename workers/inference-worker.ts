@@ -108,6 +108,7 @@ export async function createInferenceWorkers(options: InferenceWorkerOptions): P
   };
   checkBacklog();
   timers.push(setInterval(checkBacklog, interval));
+  timers.push(setInterval(() => budget.passOneProdTask(), 1_000));
   options.logger.info('inference worker ready', { host: options.host.name, url: options.host.url, slots: options.host.slots, simulated: options.host.simulated });
   return {
     workers,

@@ -26,6 +26,8 @@ export class SlotBudget {
   private readonly waiters: Waiter[] = [];
   private deferred = false;
   private hostDown = false;
+  /** While the host is down: one prod task may still be taken (see passOneProdTask). */
+  private prodPassWhileDown = false;
   /** Running experimental calls, oldest first, each with a way to stop it. */
   private readonly preemptible: Array<() => void> = [];
 
@@ -78,7 +80,20 @@ export class SlotBudget {
 
   setHostDown(down: boolean): void {
     this.hostDown = down;
+    this.prodPassWhileDown = false;
     if (!down) this.wake();
+  }
+
+  /**
+   * While the host is down, lets one prod task through (the worker calls this about once a second):
+   * it fails fast with `ModelHostDown`, so a prod request queued during the outage learns of it and
+   * waits only up to its bound before falling back. Experimental work gets nothing: it waits in the
+   * queue up to its TTL.
+   */
+  passOneProdTask(): void {
+    if (!this.hostDown) return;
+    this.prodPassWhileDown = true;
+    this.wake();
   }
 
   snapshot(): { slots: number; reservedForProd: number; held: Record<Lane, number>; running: Record<Lane, number>; waiting: number } {
@@ -104,7 +119,7 @@ export class SlotBudget {
   }
 
   private canTake(lane: Lane): boolean {
-    if (this.hostDown) return false;
+    if (this.hostDown) return lane === 'prod' && this.prodPassWhileDown && this.held.prod === 0;
     // Prod is bounded only by the host: if experimental work is in the way, it is pre-empted.
     if (lane === 'prod') return this.held.prod < this.slots;
     return (
@@ -115,6 +130,7 @@ export class SlotBudget {
   }
 
   private take(lane: Lane): SlotPermit {
+    if (this.hostDown) this.prodPassWhileDown = false;
     this.held[lane] += 1;
     return { lane };
   }

@@ -85,6 +85,11 @@ function localActivity(request: InferencePayload, scheduleToStartMs: number | un
 /** Pause before scheduling a call again after a wait outcome (the task then waits in the lane queue). */
 const WAIT_PAUSE_MS: Record<string, number> = { [WAIT_FAILURE.preempted]: 2_000, [WAIT_FAILURE.hostDown]: 1_000 };
 
+/** What a prod request knows of a host outage, across the routes of its chain. */
+interface Outage {
+  seen?: { at: number; details: HostDownDetails | undefined; waitMs: number };
+}
+
 type LocalOutcome = { kind: 'ok'; result: InferenceResult } | { kind: 'expired'; waitedMs: number } | { kind: 'failed'; reason: FallbackReason; detail: string };
 
 function waitOutcome(error: unknown): { type: string; details: HostDownDetails | undefined } | undefined {
@@ -104,17 +109,18 @@ function failureDetail(error: unknown): string {
  * TTL, counted from its first scheduling; a prod request waits for a down host up to the worker's
  * bound, then leaves the route with `host_down`.
  */
-async function runLocalRoute(request: InferencePayload, workflowId: string, route: RouteTarget, queuedAt: number): Promise<LocalOutcome> {
+async function runLocalRoute(request: InferencePayload, workflowId: string, route: RouteTarget, queuedAt: number, outage: Outage): Promise<LocalOutcome> {
   const ttlMs = request.lane === 'experimental' ? (request.ttl_seconds ?? DEFAULT_EXPERIMENTAL_TTL_SECONDS) * 1000 : undefined;
-  let hostDown: { seenAt: number; details: HostDownDetails | undefined; waitMs: number } | undefined;
-  for (;;) {
+  for (let call = 0; ; call++) {
     let scheduleToStartMs: number | undefined;
     if (ttlMs !== undefined) {
       scheduleToStartMs = queuedAt + ttlMs - Date.now();
       if (scheduleToStartMs <= 0) return { kind: 'expired', waitedMs: Date.now() - queuedAt };
-    } else if (hostDown) {
-      scheduleToStartMs = hostDown.seenAt + hostDown.waitMs - Date.now();
-      if (scheduleToStartMs <= 0) return hostDownOutcome(hostDown);
+    } else if (outage.seen) {
+      // A route after the one that found the host down gets one unbounded try (another host may serve it).
+      const left = outage.seen.at + outage.seen.waitMs - Date.now();
+      if (left <= 0 && call > 0) return hostDownOutcome(outage.seen);
+      scheduleToStartMs = left > 0 ? left : undefined;
     }
     try {
       return { kind: 'ok', result: await localActivity(request, scheduleToStartMs).runInference({ request, workflowId, route }) };
@@ -122,13 +128,13 @@ async function runLocalRoute(request: InferencePayload, workflowId: string, rout
       if (isCancellation(error)) throw error;
       if (expiredInQueue(error)) {
         if (ttlMs !== undefined) return { kind: 'expired', waitedMs: Date.now() - queuedAt };
-        if (hostDown) return hostDownOutcome(hostDown);
+        if (outage.seen) return hostDownOutcome(outage.seen);
       }
       const wait = waitOutcome(error);
       if (!wait) return { kind: 'failed', reason: fallbackReason(error), detail: failureDetail(error) };
       if (wait.type === WAIT_FAILURE.hostDown && ttlMs === undefined) {
-        hostDown ??= { seenAt: Date.now(), details: wait.details, waitMs: wait.details?.prodWaitMs ?? 30_000 };
-        if (Date.now() - hostDown.seenAt >= hostDown.waitMs) return hostDownOutcome(hostDown);
+        outage.seen ??= { at: Date.now(), details: wait.details, waitMs: wait.details?.prodWaitMs ?? 30_000 };
+        if (Date.now() - outage.seen.at >= outage.seen.waitMs) return hostDownOutcome(outage.seen);
       }
       log.info('local route waits: the call is scheduled again', { route: route.alias, wait: wait.type, host: wait.details?.host });
       await sleep(WAIT_PAUSE_MS[wait.type] ?? 1_000);
@@ -164,6 +170,7 @@ export async function infer(payload: unknown): Promise<InferenceResult> {
   let localFailed = false;
   // An experimental request's TTL counts from here, across every time its call is scheduled again.
   const queuedAt = Date.now();
+  const outage: Outage = {};
 
   const leave = async (route: ResolvedRoute, index: number, reason: FallbackReason, detail: string, kind: 'fallback' | 'cloud_refused' = 'fallback'): Promise<void> => {
     const to = chain[index + 1]?.alias ?? null;
@@ -190,7 +197,7 @@ export async function infer(payload: unknown): Promise<InferenceResult> {
     const target = { alias: route.alias, provider: route.provider, model: route.model };
     let result: InferenceResult;
     if (route.kind === 'ollama') {
-      const outcome = await runLocalRoute(request, workflowId, target, queuedAt);
+      const outcome = await runLocalRoute(request, workflowId, target, queuedAt, outage);
       if (outcome.kind === 'expired') {
         await recordQueueExpiry({ request, workflowId, waitedMs: outcome.waitedMs, route: target });
         throw ApplicationFailure.create({

@@ -10,7 +10,7 @@ export interface HostHealthOptions {
   onUp?(event: { host: string; since: Date; downForMs: number }): void;
   /** Liveness probe timeout (default 2.5 s). */
   probeTimeoutMs?: number;
-  /** Probe backoff while down: first and longest delay (default 0.5 s → 5 s). */
+  /** Probe backoff while down: first and longest delay (default 0.5 s → 2 s; a probe is one cheap GET). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -77,7 +77,7 @@ export class HostHealth {
     this.timer = setTimeout(() => {
       void this.answers().then((up) => {
         if (this.stopped) return;
-        if (!up) return this.probeLater(Math.min(delayMs * 2, this.options.maxBackoffMs ?? 5_000));
+        if (!up) return this.probeLater(Math.min(delayMs * 2, this.options.maxBackoffMs ?? 2_000));
         const since = this.downSince!;
         this.downSince = undefined;
         const downForMs = Date.now() - since.getTime();
