@@ -29,8 +29,8 @@ export function startInferenceProcess(temporal: TestTemporal, hosts: Array<{ nam
 }
 
 /** The Ollama simulator in its own process (so a test can SIGSTOP or SIGKILL it); resolves with its URL. */
-export function startSimulatorProcess(args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [tsx, path.join(root, 'deploy/dev/ollama-simulator.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startSimulatorProcess(args: string[] = [], options: { detached?: boolean } = {}): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [tsx, path.join(root, 'deploy/dev/ollama-simulator.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], detached: options.detached ?? false });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
