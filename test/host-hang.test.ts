@@ -46,13 +46,12 @@ describe('a hung host (simulator process SIGSTOPped mid-generation)', () => {
   beforeAll(async () => {
     temporal = await connectTest({ namespace: 'test-host-hang' });
     receiver = await startAlertReceiver();
-    // detached: its own process group, so the test stops exactly this simulator.
-    sim = await startSimulatorProcess(['--tokens-per-second', '10', '--parallel', '1'], { detached: true });
+    // Its own process group, so the test stops exactly this simulator.
+    sim = await startSimulatorProcess(['--tokens-per-second', '10', '--parallel', '1']);
     platform = await startPlatform(temporal, [{ name: 'hang-host', url: sim.url, slots: 1, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url } });
   });
   afterAll(async () => {
     await platform?.stop();
-    if (sim?.child.pid) process.kill(-sim.child.pid, 'SIGCONT');
     await stopProcess(sim?.child);
     await receiver?.close();
     await temporal?.close();

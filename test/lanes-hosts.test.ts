@@ -5,7 +5,7 @@ import { submitInference } from '../client/submit-inference';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
-import { startInferenceProcess } from './support/worker-process';
+import { startInferenceProcess, stopProcess } from './support/worker-process';
 
 let temporal: TestTemporal;
 let platform: Awaited<ReturnType<typeof startPlatform>>;
@@ -20,8 +20,7 @@ beforeAll(async () => {
   children.push(...(await Promise.all(sims.map((sim, i) => startInferenceProcess(temporal, [{ name: `gpu-${i}`, url: sim.url, slots: 1 }], platform.env.dataDir)))));
 });
 afterAll(async () => {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+  await Promise.all(children.map((child) => stopProcess(child)));
   await platform?.stop();
   for (const sim of sims) await sim.close();
   await temporal?.close();

@@ -19,6 +19,8 @@ export function startInferenceProcess(temporal: TestTemporal, hosts: Array<{ nam
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
+    // Its own process group (tsx runs the worker in a child of its own): stopProcess signals the whole group.
+    detached: true,
   });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -29,8 +31,8 @@ export function startInferenceProcess(temporal: TestTemporal, hosts: Array<{ nam
 }
 
 /** The Ollama simulator in its own process (so a test can SIGSTOP or SIGKILL it); resolves with its URL. */
-export function startSimulatorProcess(args: string[] = [], options: { detached?: boolean } = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [tsx, path.join(root, 'deploy/dev/ollama-simulator.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], detached: options.detached ?? false });
+export function startSimulatorProcess(args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [tsx, path.join(root, 'deploy/dev/ollama-simulator.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -42,11 +44,20 @@ export function startSimulatorProcess(args: string[] = [], options: { detached?:
   });
 }
 
-/** Stops a child this test started and waits for it to be gone. */
+/** Signals the process group of a child started here (tsx's wrapper and the program it runs). */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/** Stops a child this test started (its whole group) and waits for it to be gone. */
 export async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGCONT');
-  child.kill(signal);
+  signalGroup(child, 'SIGCONT');
+  signalGroup(child, signal);
   await gone;
 }
