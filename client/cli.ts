@@ -11,6 +11,7 @@ import { registerApproval } from './commands/approval';
 import { registerKb } from './commands/kb';
 import { registerRun } from './commands/run';
 import { registerSchedules } from './commands/schedules';
+import { IdempotencyConflictError } from './idempotency';
 import { InvalidPayloadError } from './submit-inference';
 
 /** Every command of the CLI; a new command is one module and one line here. */
@@ -19,7 +20,7 @@ const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerW
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (arguments, payload, configuration). */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? 0 : 2;
-  if (error instanceof ConfigError || error instanceof InvalidPayloadError || error instanceof CliUsageError) return 2;
+  if (error instanceof ConfigError || error instanceof InvalidPayloadError || error instanceof CliUsageError || error instanceof IdempotencyConflictError) return 2;
   return 1;
 }
 
@@ -42,7 +43,8 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('civicos.js')) {
+// bin/civicos.js, or its link: `npx civicos` runs it as …/node_modules/.bin/civicos (no .js).
+if (require.main === module || /[/\\]civicos(\.js)?$/.test(process.argv[1] ?? '')) {
   void runCli(process.argv).then((code) => {
     process.exitCode = code;
   });

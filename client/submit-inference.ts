@@ -5,6 +5,7 @@ import type { InferenceResult } from '../common/inference';
 import type { AlertSink } from '../activities/alerts';
 import { loadEnv, type QueuePolicy } from '../common/env';
 import { laneQueue, PRIORITY_KEY, WORKFLOW_TASK_QUEUE, type Lane } from '../common/lanes';
+import { assertSameRequest, PAYLOAD_FINGERPRINT_MEMO, payloadFingerprint } from './idempotency';
 import { admittedCount } from './queue-admin';
 import { SA } from '../common/search-attributes';
 import type { inferenceRequest } from '../workflows';
@@ -74,6 +75,7 @@ export async function submitInference(client: Client, input: unknown, options: S
       // Workflow tasks and the routing activities on the shared `civicos` queue are ordered by the
       // request's priority too, so an urgent request never waits behind an experimental flood there.
       priority: { priorityKey: PRIORITY_KEY[payload.priority] },
+      memo: { [PAYLOAD_FINGERPRINT_MEMO]: payloadFingerprint(payload) },
       typedSearchAttributes: [
         { key: SA.Lane, value: payload.lane },
         { key: SA.Priority, value: payload.priority },
@@ -84,11 +86,14 @@ export async function submitInference(client: Client, input: unknown, options: S
         ...(payload.experiment_tag ? [{ key: SA.ExperimentTag, value: payload.experiment_tag }] : []),
       ],
     });
+    await assertSameRequest(handle, payload);
     return { workflowId, runId: handle.firstExecutionRunId, handle };
   } catch (error) {
     // A finished run with the same ID: the request was already served; attach to its result.
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      return { workflowId, runId: undefined, handle: client.workflow.getHandle<typeof inferenceRequest>(workflowId) };
+      const handle = client.workflow.getHandle<typeof inferenceRequest>(workflowId);
+      await assertSameRequest(handle, payload);
+      return { workflowId, runId: undefined, handle };
     }
     throw error;
   }

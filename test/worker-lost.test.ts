@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInferenceActivities, FileLedger, type InferenceRecord } from '../activities';
 import { submitInference } from '../client/submit-inference';
 import { validateInferencePayload, type InferencePayloadInput } from '../common/contract';
+import type { InferenceResult } from '../common/inference';
 import { logger } from '../common/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startPlatform } from './support/platform';
@@ -100,7 +101,7 @@ describe('a retry whose earlier attempt completed (the result was lost on its wa
     await ledger.append(first);
     const activities = createInferenceActivities({ host: { name: 'h', url: sim.url, slots: 1, simulated: true }, ledger, logger: logger() });
     const env = new MockActivityEnvironment({ attempt: 2, activityId: '7' });
-    const result = await env.run(activities.runInference, { request: payload.value, workflowId });
+    const result: InferenceResult = await env.run(activities.runInference, { request: payload.value, workflowId });
     const lines = (await ledger.read()).filter((r) => r.workflowId === workflowId);
     expect(lines.map((r) => [r.attempt, r.outcome, r.duplicateOf])).toEqual([
       [1, 'ok', undefined],
