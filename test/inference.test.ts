@@ -117,7 +117,9 @@ describe('inference through the queue contract (real Temporal, simulated Ollama)
     sim.setOptions({ tokensPerSecond: 50, faults: {} });
     const key = uniqueId('dup');
     const before = sim.stats().completed;
-    const submissions = await Promise.all(Array.from({ length: 10 }, () => submitInference(temporal.client, payload({ idempotency_key: key }))));
+    // One request, sent ten times (a different payload under the same key is refused: idempotency.test.ts).
+    const request = payload({ idempotency_key: key });
+    const submissions = await Promise.all(Array.from({ length: 10 }, () => submitInference(temporal.client, request)));
     expect(new Set(submissions.map((s) => s.workflowId))).toEqual(new Set([`inference:${key}`]));
     const results = await Promise.all(submissions.map((s) => s.handle.result()));
     expect(new Set(results.map((r) => r.text)).size).toBe(1);
@@ -125,7 +127,7 @@ describe('inference through the queue contract (real Temporal, simulated Ollama)
     expect(runs.count).toBe(1);
     expect(sim.stats().completed - before).toBe(1);
     // A later duplicate attaches to the finished run.
-    const late = await submitInference(temporal.client, payload({ idempotency_key: key }));
+    const late = await submitInference(temporal.client, request);
     expect(await late.handle.result()).toEqual(results[0]);
     expect(sim.stats().completed - before).toBe(1);
   });
