@@ -27,7 +27,12 @@ export interface CivicStart {
  * one may be), its conflict policy about running ones. Search attributes are set at start so the
  * run is filterable in the Web UI from its first moment.
  */
-export async function startCivicWorkflow<N extends WorkflowName>(client: Client, workflow: N, input: unknown, options: { taskQueue?: string } = {}): Promise<CivicStart> {
+export async function startCivicWorkflow<N extends WorkflowName>(
+  client: Client,
+  workflow: N,
+  input: unknown,
+  options: { taskQueue?: string; /** Overrides the contract's reuse policy for this start (a redo of a degraded run). */ reusePolicy?: 'ALLOW_DUPLICATE' } = {},
+): Promise<CivicStart> {
   const validation = validateWorkflowInput(workflow, input);
   if (!validation.ok) throw new InvalidWorkflowInputError(workflow, validation.problems);
   const contract = contractFor(workflow);
@@ -38,7 +43,7 @@ export async function startCivicWorkflow<N extends WorkflowName>(client: Client,
       taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
       workflowId,
       args: [args],
-      workflowIdReusePolicy: contract.idempotency.reusePolicy,
+      workflowIdReusePolicy: options.reusePolicy ?? contract.idempotency.reusePolicy,
       workflowIdConflictPolicy: contract.idempotency.conflictPolicy,
       // The run enforces its own deadline (and alerts); this is the server-side backstop.
       workflowExecutionTimeout: durationMs(contract.timeouts.workflow) + EXECUTION_TIMEOUT_GRACE_MS,
