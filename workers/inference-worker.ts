@@ -10,6 +10,9 @@ import { LANES, laneQueue } from '../common/lanes';
 import type { JsonLogger } from '../common/logger';
 import { SlotBudget } from './slot-budget';
 
+/** After a host outage, how long prod work has the host to itself. */
+const RECOVERY_PROD_FIRST_MS = 3_000;
+
 export interface InferenceWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -49,7 +52,16 @@ export async function createInferenceWorkers(options: InferenceWorkerOptions): P
   // A fresh worker knows nothing of the prod backlog yet: experimental waits for the first check.
   budget.setExperimentalDeferred(true);
   const health = watchHostHealth(options);
-  health.onChange((down) => budget.setHostDown(down));
+  // On recovery prod drains first: experimental waits a moment longer, so prod requests pausing
+  // between schedulings (about a second) are back in the queue before experimental work starts.
+  let prodFirstUntil = 0;
+  health.onChange((down) => {
+    if (!down) {
+      prodFirstUntil = Date.now() + RECOVERY_PROD_FIRST_MS;
+      budget.setExperimentalDeferred(true);
+    }
+    budget.setHostDown(down);
+  });
   const activities = createInferenceActivities({
     host: options.host,
     ledger: options.ledger,
@@ -95,7 +107,7 @@ export async function createInferenceWorkers(options: InferenceWorkerOptions): P
     watching = true;
     describeLaneStats(options.connection, options.namespace, 'prod')
       .then((stats) => {
-        const blocked = stats.backlog > 0 && stats.oldestWaitingMs > deferMs;
+        const blocked = (stats.backlog > 0 && stats.oldestWaitingMs > deferMs) || Date.now() < prodFirstUntil;
         if (blocked !== budget.experimentalDeferred) {
           options.logger.warn(blocked ? 'prod backlog is old: deferring experimental work' : 'prod backlog cleared: experimental work resumes', { host: options.host.name, ...stats });
         }
