@@ -183,21 +183,20 @@ describe('a host that stays down past the prod wait', () => {
 describe('one of two hosts down', () => {
   let temporal: TestTemporal;
   let platform: Awaited<ReturnType<typeof startPlatform>>;
-  let second: Awaited<ReturnType<typeof startPlatform>> | undefined;
   let healthy: OllamaSimulator;
   let doomed: OllamaSimulator;
   beforeAll(async () => {
     temporal = await connectTest({ namespace: 'test-host-outage-two' });
     healthy = await startOllamaSimulator({ parallel: 1, tokensPerSecond: 40, ttftMs: 0 });
     doomed = await startOllamaSimulator({ parallel: 1, tokensPerSecond: 40, ttftMs: 0 });
-    const envOverrides = { CIVICOS_ALERT_WEBHOOK: receiver.url };
-    platform = await startPlatform(temporal, [{ name: 'healthy-host', url: healthy.url, slots: 1, simulated: true, reservedForProd: 0 }], { envOverrides });
-    // The second host's inference worker, as on its own GPU box.
-    second = await startPlatform(temporal, [{ name: 'doomed-host', url: doomed.url, slots: 1, simulated: true, reservedForProd: 0 }], { envOverrides, workflows: false, dataDir: platform.env.dataDir });
+    // Two hosts served by one process, as CIVICOS_MODEL_HOSTS configures them.
+    platform = await startPlatform(temporal, [
+      { name: 'healthy-host', url: healthy.url, slots: 1, simulated: true, reservedForProd: 0 },
+      { name: 'doomed-host', url: doomed.url, slots: 1, simulated: true, reservedForProd: 0 },
+    ], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url } });
     new RoutingStore(platform.env.dataDir).set(matrixWithCloud(cloud), 'test');
   });
   afterAll(async () => {
-    await second?.workers.shutdown();
     await platform?.stop();
     await healthy?.close();
     await doomed?.close();
