@@ -7,9 +7,11 @@ import type { RoutingMatrixInput } from '../common/routing-matrix';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startOpenAISimulator, type OpenAISimulator } from '../deploy/dev/openai-simulator';
+import { acquireRealOllama, TINY_MODEL, type RealOllama } from '../deploy/ollama/real-ollama';
 import { freePort } from '../deploy/temporal/dev-server';
 import { startAlertReceiver } from './support/alert-receiver';
 import { startPlatform } from './support/platform';
+import { startRealOllamaTarget } from './support/real-ollama';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
 
 // The outage length: short by default; CIVICOS_TEST_OUTAGE_S=60 measures the crash test's 60 s outage.
@@ -220,4 +222,53 @@ describe('one of two hosts down', () => {
     expect(served.filter((r) => r?.host === 'healthy-host').length).toBe(8 - afterDown);
     expect(receiver.alerts.filter((a) => a.kind === 'model_host_down' && a.subject === 'doomed-host')).toHaveLength(1);
   }, 60_000);
+});
+
+describe('a real Ollama killed (SIGKILL) mid-flood and started again on its port', () => {
+  let temporal: TestTemporal;
+  let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
+  let server: RealOllama | undefined;
+  let skipReason: string | undefined;
+  beforeAll(async () => {
+    const target = await startRealOllamaTarget();
+    server = target.server;
+    skipReason = target.skipReason;
+    if (!server) return;
+    temporal = await connectTest({ namespace: 'test-host-outage-real' });
+    platform = await startPlatform(temporal, [{ name: 'real-outage-host', url: server.url, slots: 2, simulated: false, reservedForProd: 1 }], {
+      envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url },
+    });
+    new RoutingStore(platform.env.dataDir).set(matrixWithCloud(cloud), 'test');
+  }, 180_000);
+  afterAll(async () => {
+    await platform?.stop();
+    await server?.stop();
+    await temporal?.close();
+  });
+
+  it('loses nothing, spends no attempt, calls no cloud, alerts once', async (context) => {
+    if (!server || !platform) return context.skip(skipReason);
+    const cloudBefore = cloud.requests.length;
+    const tiny = (lane: 'prod' | 'experimental') => ({ ...(lane === 'prod' ? prod() : experimental()), model: TINY_MODEL, max_tokens: 48 });
+    const submissions = await Promise.all([...Array.from({ length: 4 }, () => submitInference(temporal.client, tiny('prod'))), ...Array.from({ length: 2 }, () => submitInference(temporal.client, tiny('experimental')))]);
+    const ids = new Set(submissions.map((s) => s.workflowId));
+    const results = Promise.allSettled(submissions.map((s) => s.handle.result()));
+    await eventually(async () => (await platform!.ledger.read()).some((r) => ids.has(r.workflowId) && r.outcome === 'ok'), { what: 'the flood under way', timeoutMs: 60_000 });
+    const port = Number(new URL(server.url).port);
+    process.kill(-server.pid, 'SIGKILL');
+    await server.stop();
+    await eventually(() => receiver.alerts.find((a) => a.kind === 'model_host_down' && a.subject === 'real-outage-host'), { what: 'model_host_down alert' });
+    server = await acquireRealOllama({ allowBuild: false, port });
+    const upAt = Date.now();
+    const settled = await results;
+    console.info(`[figures] real Ollama killed and restarted: all ${settled.length} requests done ${Date.now() - upAt} ms after it answered again`);
+    expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+    const served = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+    expect(served.every((r) => r?.fallbacks?.length === 0 && r.attempts === 1 && r.host === 'real-outage-host')).toBe(true);
+    expect(cloud.requests.length - cloudBefore).toBe(0);
+    expect(receiver.alerts.filter((a) => a.kind === 'model_host_down' && a.subject === 'real-outage-host')).toHaveLength(1);
+    const ledger = (await platform.ledger.read()).filter((r) => ids.has(r.workflowId));
+    expect(ledger.filter((r) => r.outcome === 'error')).toEqual([]);
+    expect(ledger.filter((r) => r.outcome === 'ok')).toHaveLength(6);
+  }, 240_000);
 });
