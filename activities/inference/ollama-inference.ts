@@ -47,6 +47,7 @@ interface AttemptProgress {
   outputTokens: number;
   host: string;
   startedAt: number;
+  queueWaitMs: number;
 }
 
 const DEFAULT_CALLS: ModelCallPolicy = { firstTokenTimeoutMs: 120_000, firstTokenTimeoutByModelMs: {}, interTokenTimeoutMs: 20_000, prodHostWaitMs: 30_000 };
@@ -121,7 +122,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
         interTokenTimeoutMs: calls.interTokenTimeoutMs,
         probeIntervalMs: deps.probeIntervalMs ?? 3_000,
         health: deps.health,
-        heartbeat: (phase) => ctx.heartbeat({ phase, outputTokens, host: deps.host.name, startedAt } satisfies AttemptProgress),
+        heartbeat: (phase) => ctx.heartbeat({ phase, outputTokens, host: deps.host.name, startedAt, queueWaitMs } satisfies AttemptProgress),
       });
       const stop = AbortSignal.any([ctx.cancellationSignal, preempted.signal, watchdog.signal]);
       const client = new Ollama({
@@ -248,7 +249,7 @@ async function recordLostAttempt(ledger: Ledger, base: RecordBase, progress: Att
     ts,
     attempt: previous,
     host: progress?.host ?? 'unknown',
-    queueWaitMs: 0,
+    queueWaitMs: progress?.queueWaitMs ?? 0,
     latencyMs: progress?.startedAt ? Date.parse(ts) - progress.startedAt : 0,
     promptTokens: 0,
     outputTokens: progress?.outputTokens ?? 0,
