@@ -4,10 +4,10 @@ import type { InferencePayload } from '../common/contract';
 import type { Lane, Priority } from '../common/lanes';
 
 /**
- * One line per inference attempt. Embedded default store: append-only JSON Lines files,
- * `<dataDir>/ledger/inference/YYYY-MM-DD.jsonl` (UTC day of `ts`). Each line is one
- * `InferenceRecord`; lines are written with O_APPEND in a single write, so several worker
- * processes can share the directory.
+ * One line per inference attempt, keyed by (workflowId, activityId, attempt). Embedded default
+ * store: append-only JSON Lines files, `<dataDir>/ledger/inference/YYYY-MM-DD.jsonl` (UTC day of
+ * `ts`). Each line is one `InferenceRecord`; lines are written with O_APPEND in a single write, so
+ * several worker processes can share the directory.
  */
 export interface InferenceRecord {
   ts: string;
@@ -29,10 +29,23 @@ export interface InferenceRecord {
   outputTokens: number;
   tokensPerSecond: number;
   doneReason: string | null;
-  /** `expired`: waited past its queue TTL and never ran; `deferred`: pre-empted for prod, re-run later. */
-  outcome: 'ok' | 'error' | 'cancelled' | 'expired' | 'deferred';
+  outcome: InferenceOutcome;
   errorType: string | null;
+  /** On a `duplicate` line: the attempt whose `ok` result this one repeats. */
+  duplicateOf?: number;
 }
+
+/**
+ * - `ok`: served; the only outcome whose tokens and cost count in totals.
+ * - `duplicate`: served again after an earlier attempt's `ok` result was lost on its way to the
+ *   server; the tokens were really generated but are not counted again.
+ * - `error`: failed (retried or falls back); `timeout`: no first/next token in time, or the host hung.
+ * - `host_down`: the host refused or did not answer; the request waits for it (no retry spent).
+ * - `deferred`: experimental call pre-empted for prod; re-run later (no retry spent).
+ * - `worker_lost`: the worker died mid-attempt; written by the next attempt from its heartbeat.
+ * - `cancelled`: the workflow cancelled the call; `expired`: waited past its queue TTL, never ran.
+ */
+export type InferenceOutcome = 'ok' | 'duplicate' | 'error' | 'timeout' | 'host_down' | 'deferred' | 'worker_lost' | 'cancelled' | 'expired';
 
 /** The fields every record takes from the request it serves. */
 export function requestFields(request: InferencePayload): Pick<InferenceRecord, 'lane' | 'priority' | 'agentId' | 'callingSkill' | 'taskClass' | 'requestedModel'> {
@@ -49,6 +62,8 @@ export function requestFields(request: InferencePayload): Pick<InferenceRecord, 
 export interface Ledger {
   append(record: InferenceRecord): Promise<void>;
   read(day?: string): Promise<InferenceRecord[]>;
+  /** Every line of one activity's attempts (today's and yesterday's files: an attempt spans at most a day). */
+  attempts(workflowId: string, activityId: string): Promise<InferenceRecord[]>;
 }
 
 export class FileLedger implements Ledger {
@@ -74,6 +89,14 @@ export class FileLedger implements Ledger {
       .split('\n')
       .filter((line) => line.trim())
       .map((line) => JSON.parse(line) as InferenceRecord);
+  }
+
+  async attempts(workflowId: string, activityId: string): Promise<InferenceRecord[]> {
+    const today = new Date();
+    const yesterday = new Date(today.getTime() - 86_400_000);
+    const days = [yesterday, today].map((d) => d.toISOString().slice(0, 10));
+    const records = (await Promise.all(days.map((day) => this.read(day)))).flat();
+    return records.filter((r) => r.workflowId === workflowId && r.activityId === activityId);
   }
 
   private fileFor(day: string): string {

@@ -6,14 +6,15 @@ import { requestFields, type Ledger } from './ledger';
 /** Ledger records for outcomes decided in workflow code, so the ledger has every request's fate. */
 export function createQueueRecordActivities(deps: { ledger: Ledger; logger: JsonLogger }): QueueRecordActivities {
   return {
-    async recordQueueExpiry({ request, workflowId, waitedMs }) {
+    async recordQueueExpiry({ request, workflowId, waitedMs, route }) {
       await deps.ledger.append({
         ts: new Date().toISOString(),
         workflowId,
         activityId: '-',
         attempt: 0,
         ...requestFields(request),
-        model: resolveModel(request.model),
+        // The route's model: the request named an alias whose route may not be the default's.
+        model: route?.model ?? resolveModel(request.model),
         host: '-',
         simulated: false,
         queueWaitMs: waitedMs,

@@ -29,7 +29,12 @@ export interface CivicStart {
  * (`QueueFull` past it, alerted for prod). Search attributes are set at start so the
  * run is filterable in the Web UI from its first moment.
  */
-export async function startCivicWorkflow<N extends WorkflowName>(client: Client, workflow: N, input: unknown, options: { taskQueue?: string } & Partial<Admission> = {}): Promise<CivicStart> {
+export async function startCivicWorkflow<N extends WorkflowName>(
+  client: Client,
+  workflow: N,
+  input: unknown,
+  options: { taskQueue?: string; /** Overrides the contract's reuse policy for this start (a redo of a degraded run). */ reusePolicy?: 'ALLOW_DUPLICATE' } & Partial<Admission> = {},
+): Promise<CivicStart> {
   const validation = validateWorkflowInput(workflow, input);
   if (!validation.ok) throw new InvalidWorkflowInputError(workflow, validation.problems);
   const contract = contractFor(workflow);
@@ -42,7 +47,7 @@ export async function startCivicWorkflow<N extends WorkflowName>(client: Client,
       taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
       workflowId,
       args: [args],
-      workflowIdReusePolicy: contract.idempotency.reusePolicy,
+      workflowIdReusePolicy: options.reusePolicy ?? contract.idempotency.reusePolicy,
       workflowIdConflictPolicy: contract.idempotency.conflictPolicy,
       // The run enforces its own deadline (and alerts); this is the server-side backstop.
       workflowExecutionTimeout: durationMs(contract.timeouts.workflow) + EXECUTION_TIMEOUT_GRACE_MS,

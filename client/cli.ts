@@ -12,6 +12,7 @@ import { registerKb } from './commands/kb';
 import { registerRun } from './commands/run';
 import { registerSchedules } from './commands/schedules';
 import { registerTemporal } from './commands/temporal';
+import { IdempotencyConflictError } from './idempotency';
 import { InvalidPayloadError } from './submit-inference';
 
 /** Every command of the CLI; a new command is one module and one line here. */
@@ -21,7 +22,7 @@ const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerW
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ExitWith) return error.code;
   if (error instanceof CommanderError) return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? 0 : 2;
-  if (error instanceof ConfigError || error instanceof InvalidPayloadError || error instanceof CliUsageError) return 2;
+  if (error instanceof ConfigError || error instanceof InvalidPayloadError || error instanceof CliUsageError || error instanceof IdempotencyConflictError) return 2;
   return 1;
 }
 

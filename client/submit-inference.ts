@@ -5,6 +5,7 @@ import type { AlertSink } from '../activities/alerts';
 import { laneQueue, PRIORITY_KEY, WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import { admit, resolveAdmission, type Admission } from './admission';
 import { requestSearchAttributes } from '../common/search-attributes';
+import { assertSameRequest, PAYLOAD_FINGERPRINT_MEMO, payloadFingerprint } from './idempotency';
 import type { inferenceRequest } from '../workflows';
 
 export class InvalidPayloadError extends Error {
@@ -88,14 +89,18 @@ export async function submitInference(client: Client, input: unknown, options: S
       // Workflow tasks and the routing activities on the shared `civicos` queue are ordered by the
       // request's priority too, so an urgent request never waits behind an experimental flood there.
       priority: { priorityKey: PRIORITY_KEY[payload.priority] },
+      memo: { [PAYLOAD_FINGERPRINT_MEMO]: payloadFingerprint(payload) },
       // The workflow sets them too (any starter is counted); here they are visible from the start.
       typedSearchAttributes: requestSearchAttributes(payload),
     });
+    await assertSameRequest(handle, payload);
     return { workflowId, runId: handle.firstExecutionRunId, handle };
   } catch (error) {
     // A finished run with the same ID: the request was already served; attach to its result.
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      return { workflowId, runId: undefined, handle: client.workflow.getHandle<typeof inferenceRequest>(workflowId) };
+      const handle = client.workflow.getHandle<typeof inferenceRequest>(workflowId);
+      await assertSameRequest(handle, payload);
+      return { workflowId, runId: undefined, handle };
     }
     throw error;
   }

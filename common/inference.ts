@@ -34,7 +34,29 @@ export interface InferenceResult {
   costUsd?: number;
 }
 
-export type FallbackReason = 'timeout' | 'unavailable' | 'quality_gate' | 'model_missing' | 'lane_forbidden' | 'policy_refused' | 'budget_exceeded' | 'error';
+export type FallbackReason = 'timeout' | 'unavailable' | 'host_down' | 'quality_gate' | 'model_missing' | 'lane_forbidden' | 'policy_refused' | 'budget_exceeded' | 'error';
+
+/**
+ * Inference outcomes that mean "wait", not "failed": the activity ends with one of these
+ * (non-retryable, so no retry attempt is spent) and infer() schedules the call again.
+ */
+export const WAIT_FAILURE = {
+  /** An experimental call stopped so prod work could start on a full host. */
+  preempted: 'PreemptedForProd',
+  /** The model host refused or stopped answering; details: HostDownDetails. */
+  hostDown: 'ModelHostDown',
+} as const;
+
+/** A model call that stalled (no first token, or no next token, in time) on a host that still answers: retried. */
+export const MODEL_TIMEOUT = 'ModelTimeout';
+
+export interface HostDownDetails {
+  host: string;
+  /** ISO time the worker first saw the host down. */
+  since: string;
+  /** How long a prod request waits for the host before falling back (the worker's configuration). */
+  prodWaitMs: number;
+}
 
 export interface FallbackRecord {
   from: string;
@@ -97,7 +119,7 @@ export interface InferenceActivities {
 
 /** Workflow-queue activity that records outcomes decided in workflow code (queue TTL expiry). */
 export interface QueueRecordActivities {
-  recordQueueExpiry(input: { request: InferencePayload; workflowId: string; waitedMs: number }): Promise<void>;
+  recordQueueExpiry(input: { request: InferencePayload; workflowId: string; waitedMs: number; route?: RouteTarget }): Promise<void>;
 }
 
 export interface CallbackActivities {

@@ -68,9 +68,12 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
     cleanups.push(monitor.stop, () => monitorConnection.close());
   }
   const ledger = new FileLedger(env.dataDir);
-  for (const host of options.hosts) {
+  for (const [index, host] of options.hosts.entries()) {
+    // The SDK allows one Worker per task queue per connection: every further host gets its own.
+    const hostConnection = index === 0 ? connection : await NativeConnection.connect({ address: env.temporalAddress });
+    if (hostConnection !== connection) cleanups.push(() => hostConnection.close());
     const inference = await createInferenceWorkers({
-      connection,
+      connection: hostConnection,
       namespace: env.namespace,
       host,
       ledger,
@@ -79,6 +82,8 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
       dataDir: env.dataDir,
       prodBacklogDeferMs: env.queue.prodBacklogDeferMs,
       watchIntervalMs: Math.min(1_000, env.queue.monitorIntervalMs),
+      alerts,
+      modelCalls: env.modelCalls,
     });
     workers.push(...inference.workers);
     cleanups.push(inference.stopWatching);
