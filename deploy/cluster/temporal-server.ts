@@ -1,0 +1,242 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import { DEV_SERVER_DYNAMIC_CONFIG, waitForTemporal } from '../temporal/dev-server';
+import { isAlive, startDetached, stopProcess, tail, type ManagedProcess } from './processes';
+
+const execFileAsync = promisify(execFile);
+const INSTALL_SCRIPT = path.join(__dirname, 'install-temporal-server.sh');
+
+/** The services of a Temporal cluster; the cluster runs each as its own process. */
+export const TEMPORAL_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
+export type TemporalService = (typeof TEMPORAL_SERVICES)[number];
+
+/**
+ * Dynamic config of the cluster: the dev server's (one partition per task queue so priority
+ * holds and a rate limit of 0 pauses a lane; fresh backlog stats; fast transfer queue) — the
+ * production server must honour the same promises.
+ */
+export const CLUSTER_DYNAMIC_CONFIG: Record<string, unknown> = { ...DEV_SERVER_DYNAMIC_CONFIG };
+
+export interface TemporalPorts {
+  frontendGrpc: number;
+  frontendHttp: number;
+  frontendMembership: number;
+  historyGrpc: number;
+  historyMembership: number;
+  matchingGrpc: number;
+  matchingMembership: number;
+  workerGrpc: number;
+  workerMembership: number;
+  metrics: number;
+}
+
+export interface TemporalClusterConfig {
+  /** Folder of the cached build: bin/temporal-server, bin/temporal-sql-tool, schema/. */
+  installDir: string;
+  /** Our folder: config/, logs/. */
+  dir: string;
+  ports: TemporalPorts;
+  postgres: { port: number; password: string };
+  /** Fixed at the first start: history shards can never change for a cluster's lifetime. */
+  numHistoryShards: number;
+}
+
+/** Runs the project's install script (cache → go install) and returns the install folder. */
+export async function installTemporalServer(): Promise<string> {
+  const { stdout, stderr } = await execFileAsync('bash', [INSTALL_SCRIPT], { maxBuffer: 1 << 20, timeout: 45 * 60_000 });
+  process.stderr.write(stderr);
+  const dir = stdout.trim().split('\n').pop() ?? '';
+  if (!dir) throw new Error(`${INSTALL_SCRIPT} printed no folder; run it by hand to see why`);
+  return dir;
+}
+
+export const configFile = (config: TemporalClusterConfig): string => path.join(config.dir, 'config', 'temporal.yaml');
+export const dynamicConfigFile = (config: TemporalClusterConfig): string => path.join(config.dir, 'config', 'dynamic-config.yaml');
+export const frontendAddress = (config: TemporalClusterConfig): string => `127.0.0.1:${config.ports.frontendGrpc}`;
+
+function datastore(config: TemporalClusterConfig, database: string, maxConns: number): string {
+  return `      sql:
+        pluginName: "postgres12"
+        databaseName: "${database}"
+        connectAddr: "127.0.0.1:${config.postgres.port}"
+        connectProtocol: "tcp"
+        user: "temporal"
+        password: "${config.postgres.password}"
+        maxConns: ${maxConns}
+        maxIdleConns: ${maxConns}
+        maxConnLifetime: "1h"`;
+}
+
+/** The server's static config: PostgreSQL persistence + advanced visibility, loopback ports. */
+export function renderServerConfig(config: TemporalClusterConfig): string {
+  const p = config.ports;
+  const service = (grpc: number, membership: number, http?: number): string =>
+    `    rpc:\n      grpcPort: ${grpc}\n      membershipPort: ${membership}\n      bindOnIP: "127.0.0.1"${http ? `\n      httpPort: ${http}` : ''}`;
+  return `# Written by deploy/cluster (npm run cluster:up); regenerated on every start.
+log:
+  stdout: true
+  level: warn
+
+persistence:
+  defaultStore: postgres-default
+  visibilityStore: postgres-visibility
+  numHistoryShards: ${config.numHistoryShards}
+  datastores:
+    postgres-default:
+${datastore(config, 'temporal', 20)}
+    postgres-visibility:
+${datastore(config, 'temporal_visibility', 10)}
+
+global:
+  membership:
+    maxJoinDuration: 30s
+    broadcastAddress: "127.0.0.1"
+  metrics:
+    prometheus:
+      framework: "tally"
+      timerType: "histogram"
+      listenAddress: "127.0.0.1:${p.metrics}"
+
+services:
+  frontend:
+${service(p.frontendGrpc, p.frontendMembership, p.frontendHttp)}
+  history:
+${service(p.historyGrpc, p.historyMembership)}
+  matching:
+${service(p.matchingGrpc, p.matchingMembership)}
+  worker:
+${service(p.workerGrpc, p.workerMembership)}
+
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: "active"
+  currentClusterName: "active"
+  clusterInformation:
+    active:
+      enabled: true
+      initialFailoverVersion: 1
+      rpcName: "frontend"
+      rpcAddress: "127.0.0.1:${p.frontendGrpc}"
+      httpAddress: "127.0.0.1:${p.frontendHttp}"
+
+dcRedirectionPolicy:
+  policy: "noop"
+
+dynamicConfigClient:
+  filepath: "${dynamicConfigFile(config)}"
+  pollInterval: "10s"
+`;
+}
+
+export function renderDynamicConfig(values: Record<string, unknown> = CLUSTER_DYNAMIC_CONFIG): string {
+  const lines = ['# Written by deploy/cluster: the dynamic config the platform relies on (see README "Production shape").'];
+  for (const [key, value] of Object.entries(values)) lines.push(`${key}:`, `  - value: ${JSON.stringify(value)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function writeConfig(config: TemporalClusterConfig): void {
+  fs.mkdirSync(path.dirname(configFile(config)), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(configFile(config), renderServerConfig(config), { mode: 0o600 });
+  fs.writeFileSync(dynamicConfigFile(config), renderDynamicConfig());
+}
+
+/** temporal-sql-tool: `setup-schema -v 0.0` once, then `update-schema` to the module's newest version. */
+export async function setupSchemas(config: TemporalClusterConfig): Promise<string[]> {
+  const tool = path.join(config.installDir, 'bin', 'temporal-sql-tool');
+  const done: string[] = [];
+  for (const [database, schema] of [['temporal', 'temporal'], ['temporal_visibility', 'visibility']] as const) {
+    const base = ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(config.postgres.port), '-u', 'temporal', '--db', database];
+    const env = { ...process.env, SQL_PASSWORD: config.postgres.password };
+    const exec = async (args: string[]): Promise<string> => {
+      try {
+        const { stdout, stderr } = await execFileAsync(tool, [...base, ...args], { env, maxBuffer: 4 << 20 });
+        return stdout + stderr;
+      } catch (error) {
+        const e = error as { stderr?: string; stdout?: string };
+        throw new Error(`temporal-sql-tool ${args[0]} on ${database} failed:\n${e.stderr ?? ''}${e.stdout ?? ''}`);
+      }
+    };
+    // setup-schema -v 0.0 only creates the version table; it is a no-op error once it exists.
+    await exec(['setup-schema', '-v', '0.0']).catch((error: Error) => {
+      if (!/already exists/i.test(error.message)) throw error;
+    });
+    await exec(['update-schema', '-d', path.join(config.installDir, 'schema', 'postgresql', 'v12', schema, 'versioned')]);
+    done.push(database);
+  }
+  return done;
+}
+
+export function startTemporalService(config: TemporalClusterConfig, service: TemporalService): ManagedProcess {
+  return startDetached(`temporal-${service}`, [path.join(config.installDir, 'bin', 'temporal-server'), '--config-file', configFile(config), '--allow-no-auth', 'start', '--service', service], {
+    logDir: path.join(config.dir, 'logs'),
+  });
+}
+
+/** Starts the four services (history first: matching and frontend look it up) and waits for SERVING. */
+export async function startTemporal(config: TemporalClusterConfig, timeoutMs = 120_000): Promise<Record<TemporalService, ManagedProcess>> {
+  writeConfig(config);
+  const started = {} as Record<TemporalService, ManagedProcess>;
+  for (const service of ['history', 'matching', 'worker', 'frontend'] as const) started[service] = startTemporalService(config, service);
+  try {
+    await waitForTemporal(frontendAddress(config), timeoutMs);
+  } catch (error) {
+    const logs = TEMPORAL_SERVICES.map((s) => `--- ${s}${isAlive(started[s].pid) ? '' : ' (exited)'}:\n${tail(started[s].log, 8)}`).join('\n');
+    throw new Error(`${(error as Error).message}\n${logs}`);
+  }
+  return started;
+}
+
+export async function stopTemporal(pids: Partial<Record<TemporalService, number>>): Promise<void> {
+  // Frontend first (no new requests), then the rest together.
+  await stopProcess(pids.frontend);
+  await Promise.all((['matching', 'history', 'worker'] as const).map((s) => stopProcess(pids[s])));
+}
+
+/** Registers the namespace (idempotent) and our search attributes as Keyword. */
+export async function ensureNamespace(address: string, namespace: string, retentionDays = 3): Promise<{ created: boolean; searchAttributes: string[] }> {
+  const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+  try {
+    let created = true;
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(`${retentionDays} days`) }).catch((error: unknown) => {
+      if (!/already exists|AlreadyExists/i.test(String(error))) throw error;
+      created = false;
+    });
+    const wanted = ALL_SEARCH_ATTRIBUTES.map((key) => key.name);
+    await retry(async () => {
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+      const missing = wanted.filter((name) => !(name in (customAttributes ?? {})));
+      if (missing.length === 0) return;
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+      });
+    }, 60_000);
+    // A new namespace is served once the frontend's namespace cache refreshes: wait for a list call with our attributes.
+    await retry(async () => {
+      await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1, query: 'Lane = "prod"' });
+    }, 60_000);
+    return { created, searchAttributes: wanted };
+  } finally {
+    await connection.close();
+  }
+}
+
+async function retry(attempt: () => Promise<void>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await attempt();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
