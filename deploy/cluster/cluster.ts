@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../temporal/dev-server';
@@ -52,12 +53,30 @@ export function temporalConfig(state: ClusterState): TemporalClusterConfig {
   return { ...state.temporal, postgres: { port: state.postgres.port, password: state.postgres.password } };
 }
 
-async function freePorts<K extends string>(keys: readonly K[]): Promise<Record<K, number>> {
+/** Ports 20000–32767: free ones are found by trying to listen (the kernel's ephemeral range starts higher). */
+const LOW_PORTS = { min: 20_000, max: 32_767 };
+
+async function portIsFree(port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function freePorts<K extends string>(keys: readonly K[], range?: { min: number; max: number }): Promise<Record<K, number>> {
   const out = {} as Record<K, number>;
   const taken = new Set<number>();
+  const pick = async (): Promise<number> => {
+    if (!range) return await freePort();
+    for (;;) {
+      const port = range.min + Math.floor(Math.random() * (range.max - range.min));
+      if (await portIsFree(port)) return port;
+    }
+  };
   for (const key of keys) {
-    let port = await freePort();
-    while (taken.has(port)) port = await freePort();
+    let port = await pick();
+    while (taken.has(port)) port = await pick();
     taken.add(port);
     out[key] = port;
   }
@@ -68,8 +87,11 @@ async function freePorts<K extends string>(keys: readonly K[]): Promise<Record<K
 async function newState(dir: string, installDir: string): Promise<ClusterState> {
   const { stdout } = await execFileAsync('bash', [path.join(__dirname, 'install-postgres.sh')]);
   const binDir = stdout.trim().split('\n').pop() ?? '';
-  const portKeys = ['frontendGrpc', 'frontendHttp', 'frontendMembership', 'historyGrpc', 'historyMembership', 'matchingGrpc', 'matchingMembership', 'workerGrpc', 'workerMembership', 'metrics'] as const;
-  const ports: TemporalPorts = await freePorts(portKeys);
+  const rpc = await freePorts(['frontendGrpc', 'frontendHttp', 'historyGrpc', 'matchingGrpc', 'workerGrpc'] as const);
+  // Membership ports are stored in PostgreSQL as smallint: they must be below 32768.
+  const membership = await freePorts(['frontendMembership', 'historyMembership', 'matchingMembership', 'workerMembership'] as const, LOW_PORTS);
+  const metrics = await freePorts(TEMPORAL_SERVICES);
+  const ports: TemporalPorts = { ...rpc, ...membership, metrics };
   const other = await freePorts(['postgres', 'hostA', 'hostB', 'metricsWf', 'metricsA', 'metricsB'] as const);
   const hosts: SimulatedHost[] = [
     { name: 'gpu-a', port: other.hostA, slots: 2, tokensPerSecond: 100, ttftMs: 50 },
@@ -134,7 +156,7 @@ export async function clusterUp(options: { dir?: string; platform?: boolean; say
     saveState(state);
   }
   const ns = await ensureNamespace(frontendAddress(config), state.namespace);
-  say(`temporal ${path.basename(installDir).replace('temporal-server-', '')}: frontend ${frontendAddress(config)} (http ${config.ports.frontendHttp}), history :${config.ports.historyGrpc}, matching :${config.ports.matchingGrpc}, worker :${config.ports.workerGrpc}; one process per service, pids ${TEMPORAL_SERVICES.map((s) => `${s}=${state.temporal.pids[s]}`).join(' ')}; metrics http://127.0.0.1:${config.ports.metrics}/metrics`);
+  say(`temporal ${path.basename(installDir).replace('temporal-server-', '')}: frontend ${frontendAddress(config)} (http ${config.ports.frontendHttp}), history :${config.ports.historyGrpc}, matching :${config.ports.matchingGrpc}, worker :${config.ports.workerGrpc}; one process per service, pids ${TEMPORAL_SERVICES.map((s) => `${s}=${state.temporal.pids[s]}`).join(' ')}; metrics http://127.0.0.1:{${TEMPORAL_SERVICES.map((s) => config.ports.metrics[s]).join(',')}}/metrics`);
   say(`temporal: namespace ${state.namespace}${ns.created ? ' (registered)' : ''}, search attributes ${ns.searchAttributes.join(', ')} (Keyword); PostgreSQL advanced visibility; ${config.numHistoryShards} history shards; no Web UI (no package provides it)`);
 
   if (options.platform !== false) await platformUp(state, say);

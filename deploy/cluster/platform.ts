@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startDetached, waitFor, isAlive, tail, type ManagedProcess } from './processes';
+import { isAlive, startDetached, stopProcess, tail, waitFor, type ManagedProcess } from './processes';
 
 /** The repository root: worker processes run `client/cli.ts` from here. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -62,7 +62,9 @@ export async function awaitLogLine(started: ManagedProcess, pattern: RegExp, tim
     return pattern.test(readFrom(started.log, offset));
   }, timeoutMs, 200);
   if (!ok || !isAlive(started.pid)) {
-    throw new Error(`${started.name} (pid ${started.pid}) ${isAlive(started.pid) ? `printed no ${pattern} within ${timeoutMs} ms` : 'exited'}; its log ${started.log}:\n${tail(started.log)}`);
+    const running = isAlive(started.pid);
+    await stopProcess(started.pid);
+    throw new Error(`${started.name} (pid ${started.pid}) ${running ? `printed no ${pattern} within ${timeoutMs} ms (stopped it)` : 'exited'}; its log ${started.log}:\n${tail(started.log)}`);
   }
 }
 

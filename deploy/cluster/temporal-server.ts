@@ -33,7 +33,8 @@ export interface TemporalPorts {
   matchingMembership: number;
   workerGrpc: number;
   workerMembership: number;
-  metrics: number;
+  /** Prometheus endpoint of each service process. */
+  metrics: Record<TemporalService, number>;
 }
 
 export interface TemporalClusterConfig {
@@ -56,7 +57,7 @@ export async function installTemporalServer(): Promise<string> {
   return dir;
 }
 
-export const configFile = (config: TemporalClusterConfig): string => path.join(config.dir, 'config', 'temporal.yaml');
+export const configFile = (config: TemporalClusterConfig, service: TemporalService): string => path.join(config.dir, 'config', `temporal-${service}.yaml`);
 export const dynamicConfigFile = (config: TemporalClusterConfig): string => path.join(config.dir, 'config', 'dynamic-config.yaml');
 export const frontendAddress = (config: TemporalClusterConfig): string => `127.0.0.1:${config.ports.frontendGrpc}`;
 
@@ -73,10 +74,13 @@ function datastore(config: TemporalClusterConfig, database: string, maxConns: nu
         maxConnLifetime: "1h"`;
 }
 
-/** The server's static config: PostgreSQL persistence + advanced visibility, loopback ports. */
-export function renderServerConfig(config: TemporalClusterConfig): string {
+/**
+ * The server's static config: PostgreSQL persistence + advanced visibility, loopback ports. One
+ * file per service process, differing only in the metrics port (all share 127.0.0.1).
+ */
+export function renderServerConfig(config: TemporalClusterConfig, service: TemporalService): string {
   const p = config.ports;
-  const service = (grpc: number, membership: number, http?: number): string =>
+  const rpc = (grpc: number, membership: number, http?: number): string =>
     `    rpc:\n      grpcPort: ${grpc}\n      membershipPort: ${membership}\n      bindOnIP: "127.0.0.1"${http ? `\n      httpPort: ${http}` : ''}`;
   return `# Written by deploy/cluster (npm run cluster:up); regenerated on every start.
 log:
@@ -101,17 +105,17 @@ global:
     prometheus:
       framework: "tally"
       timerType: "histogram"
-      listenAddress: "127.0.0.1:${p.metrics}"
+      listenAddress: "127.0.0.1:${p.metrics[service]}"
 
 services:
   frontend:
-${service(p.frontendGrpc, p.frontendMembership, p.frontendHttp)}
+${rpc(p.frontendGrpc, p.frontendMembership, p.frontendHttp)}
   history:
-${service(p.historyGrpc, p.historyMembership)}
+${rpc(p.historyGrpc, p.historyMembership)}
   matching:
-${service(p.matchingGrpc, p.matchingMembership)}
+${rpc(p.matchingGrpc, p.matchingMembership)}
   worker:
-${service(p.workerGrpc, p.workerMembership)}
+${rpc(p.workerGrpc, p.workerMembership)}
 
 clusterMetadata:
   enableGlobalNamespace: false
@@ -142,8 +146,9 @@ export function renderDynamicConfig(values: Record<string, unknown> = CLUSTER_DY
 }
 
 export function writeConfig(config: TemporalClusterConfig): void {
-  fs.mkdirSync(path.dirname(configFile(config)), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(configFile(config), renderServerConfig(config), { mode: 0o600 });
+  fs.mkdirSync(path.dirname(dynamicConfigFile(config)), { recursive: true, mode: 0o700 });
+  // The files hold the database password: readable by their owner only.
+  for (const service of TEMPORAL_SERVICES) fs.writeFileSync(configFile(config, service), renderServerConfig(config, service), { mode: 0o600 });
   fs.writeFileSync(dynamicConfigFile(config), renderDynamicConfig());
 }
 
@@ -174,7 +179,7 @@ export async function setupSchemas(config: TemporalClusterConfig): Promise<strin
 }
 
 export function startTemporalService(config: TemporalClusterConfig, service: TemporalService): ManagedProcess {
-  return startDetached(`temporal-${service}`, [path.join(config.installDir, 'bin', 'temporal-server'), '--config-file', configFile(config), '--allow-no-auth', 'start', '--service', service], {
+  return startDetached(`temporal-${service}`, [path.join(config.installDir, 'bin', 'temporal-server'), '--config-file', configFile(config, service), '--allow-no-auth', 'start', '--service', service], {
     logDir: path.join(config.dir, 'logs'),
   });
 }
@@ -185,9 +190,19 @@ export async function startTemporal(config: TemporalClusterConfig, timeoutMs = 1
   const started = {} as Record<TemporalService, ManagedProcess>;
   for (const service of ['history', 'matching', 'worker', 'frontend'] as const) started[service] = startTemporalService(config, service);
   try {
-    await waitForTemporal(frontendAddress(config), timeoutMs);
+    const healthy = waitForTemporal(frontendAddress(config), timeoutMs);
+    // Fail as soon as a service exits (a bad config, a port taken) rather than at the timeout.
+    const exited = new Promise<never>((_, reject) => {
+      const timer = setInterval(() => {
+        const dead = TEMPORAL_SERVICES.find((s) => !isAlive(started[s].pid));
+        if (dead) reject(new Error(`temporal ${dead} exited during start-up`));
+      }, 500);
+      void healthy.finally(() => clearInterval(timer));
+    });
+    await Promise.race([healthy, exited]);
   } catch (error) {
     const logs = TEMPORAL_SERVICES.map((s) => `--- ${s}${isAlive(started[s].pid) ? '' : ' (exited)'}:\n${tail(started[s].log, 8)}`).join('\n');
+    await Promise.all(TEMPORAL_SERVICES.map((s) => stopProcess(started[s].pid)));
     throw new Error(`${(error as Error).message}\n${logs}`);
   }
   return started;
