@@ -87,7 +87,9 @@ async function restartUnderLoad(ctx: ChaosContext, label: 'restart-temporal' | '
   const schedule = await ctx.client.schedule.create({
     scheduleId,
     spec: { intervals: [{ every: '5s' }] },
-    action: { type: 'startWorkflow', workflowType: 'chaosScheduleProbe', taskQueue: `${ctx.runId}-unpolled`, workflowId: `${scheduleId}-run`, args: [] },
+    // Every firing starts its own run (the default overlap policy would skip while one is open), each gone after a minute.
+    policies: { overlap: 'ALLOW_ALL' },
+    action: { type: 'startWorkflow', workflowType: 'chaosScheduleProbe', taskQueue: `${ctx.runId}-unpolled`, workflowId: `${scheduleId}-run`, args: [], workflowExecutionTimeout: '1 minute' },
   });
   const load = startLoad(ctx, label.replace('restart-', 'rs-'), perSecond);
   await until(() => load.tracked.filter((t) => t.result).length >= 4, 120_000, 'the flood to get going');
