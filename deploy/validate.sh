@@ -59,7 +59,10 @@ log "$promtool check config: prometheus/prometheus.yml k8s/config/prometheus.yml
 server="$(ls -d "$CACHE_DIR"/temporal-server-v*/bin/temporal-server 2>/dev/null | sort -V | tail -n 1 || true)"
 if [ -n "$server" ]; then
   log "$server validate-dynamic-config k8s/config/dynamic-config.yaml"
-  "$server" validate-dynamic-config k8s/config/dynamic-config.yaml >&2
+  # It exits 0 on an unknown key (a warning): any warning or error fails the check.
+  out="$("$server" validate-dynamic-config k8s/config/dynamic-config.yaml 2>&1)"
+  printf '%s\n' "$out" >&2
+  if printf '%s\n' "$out" | grep -qiE 'warning|error'; then log "dynamic config has unknown keys or bad values"; exit 1; fi
 else
   log "temporal-server not built yet (deploy/cluster/install-temporal-server.sh): dynamic config keys not checked"
 fi
