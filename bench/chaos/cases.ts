@@ -39,6 +39,8 @@ export async function runCase(ctx: ChaosContext, name: ChaosCase, options: CaseO
   }
 }
 
+const seconds = (ms: number | undefined): string => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+
 /** Waits until the worker of `host` is running at least one generation (from its published slot usage). */
 async function generating(ctx: ChaosContext, host: string): Promise<void> {
   await until(() => {
@@ -65,10 +67,15 @@ async function killInferenceWorker(ctx: ChaosContext, kills: number, perSecond: 
   }
   await load.stop();
   for (const fault of faults) {
-    const ms = recoveryMs(load.tracked, fault.start, fault.end);
+    const ms = recoveryMs(load.tracked, fault.end);
     if (ms === null) unrecovered++;
     else recoveries.push(ms);
   }
+  // Requests a kill interrupted (served on a later attempt): how long after that kill they completed.
+  const interrupted = load.tracked
+    .filter((t) => t.result && t.result.attempts > 1)
+    .map((t) => t.doneAt! - Math.max(...faults.filter((f) => f.start <= t.doneAt!).map((f) => f.start)))
+    .sort((a, b) => a - b);
   const counts = await tally(ctx, load.tracked, name);
   return {
     case: `kill -9 inference worker ×${kills}`,
@@ -76,7 +83,9 @@ async function killInferenceWorker(ctx: ChaosContext, kills: number, perSecond: 
     lost: counts.lost,
     duplicated: counts.duplicated,
     recoverMs: recoveries.length ? Math.max(...recoveries) : null,
-    notes: [`${counts.okLines} successful model calls for ${load.tracked.length} requests`, ...(unrecovered ? [`${unrecovered} faults with unfinished work`] : []), ...counts.notes],
+    notes: [
+      `${counts.okLines} successful model calls for ${load.tracked.length} requests; ${interrupted.length} requests interrupted and retried, done ${seconds(interrupted[Math.floor(interrupted.length / 2)])} (p50) / ${seconds(interrupted.at(-1))} (max) after their kill; time to recover = longest backlog drain after a kill`,
+      ...(unrecovered ? [`${unrecovered} faults with unfinished work`] : []), ...counts.notes],
   };
 }
 
@@ -116,7 +125,7 @@ async function restartUnderLoad(ctx: ChaosContext, label: 'restart-temporal' | '
     requests: load.tracked.length,
     lost: counts.lost,
     duplicated: counts.duplicated,
-    recoverMs: recoveryMs(load.tracked, start, end),
+    recoverMs: recoveryMs(load.tracked, end),
     notes: [...notes, ...counts.notes],
   };
 }
@@ -209,7 +218,7 @@ async function hostDown(ctx: ChaosContext, downMs: number, perSecond: number): P
     requests: load.tracked.length,
     lost: counts.lost,
     duplicated: counts.duplicated,
-    recoverMs: recoveryMs(load.tracked, start, end),
+    recoverMs: recoveryMs(load.tracked, end),
     notes: [`model_host_down alerts ${alerts.length}; cloud calls ${cloud}; served by gpu-b during the outage ${servedByB}`, ...counts.notes],
   };
 }
@@ -243,7 +252,7 @@ async function hostHangs(ctx: ChaosContext, perSecond: number): Promise<ChaosRes
     requests: load.tracked.length,
     lost: counts.lost,
     duplicated: counts.duplicated + tokensCountedTwice,
-    recoverMs: recoveryMs(load.tracked, start, end),
+    recoverMs: recoveryMs(load.tracked, end),
     notes: [`noticed after ${noticedMs === null ? 'NOT within 60 s' : `${(noticedMs / 1000).toFixed(1)} s`}; ${lines.length} ledger lines for ${load.tracked.length} requests`, ...counts.notes],
   };
 }

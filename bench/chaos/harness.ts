@@ -145,12 +145,14 @@ export async function tally(ctx: ChaosContext, tracked: Tracked[], prefix: strin
   return { lost: lost.length, duplicated: duplicated.length, okLines: lines.filter((l) => l.outcome === 'ok').length, notes };
 }
 
-/** Time from `faultEnd` until every request unfinished at `faultStart` completed. */
-export function recoveryMs(tracked: Tracked[], faultStart: number, faultEnd: number): number | null {
-  const inFlight = tracked.filter((t) => t.submittedAt <= faultStart && (t.doneAt === undefined || t.doneAt > faultStart));
-  if (inFlight.some((t) => t.doneAt === undefined || !t.result)) return null;
-  const last = Math.max(faultEnd, ...inFlight.map((t) => t.doneAt!));
-  return last - faultEnd;
+/**
+ * Time to recover: from the fault's end (service back) until every request submitted before it
+ * (those in flight at the fault and those that queued up during it) has completed; null if one never did.
+ */
+export function recoveryMs(tracked: Tracked[], faultEnd: number): number | null {
+  const affected = tracked.filter((t) => t.submittedAt <= faultEnd && (t.doneAt === undefined || t.doneAt > faultEnd));
+  if (affected.some((t) => !t.result)) return null;
+  return Math.max(0, ...affected.map((t) => t.doneAt! - faultEnd));
 }
 
 /** Alerts the worker processes logged (`alert: true` lines) since the given log sizes. */

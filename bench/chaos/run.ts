@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { clusterUp, loadState } from '../../deploy/cluster/cluster';
+import { clusterUp } from '../../deploy/cluster/cluster';
 import { CASES, runCase, type ChaosCase } from './cases';
 import { connectChaos, type ChaosResult } from './harness';
 
@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
-  const state = loadState() ?? (await clusterUp({ say }));
+  // Idempotent: keeps what runs, starts what does not.
+  const state = await clusterUp({ say });
   const ctx = await connectChaos(state, say);
   const rows: ChaosResult[] = [];
   try {

@@ -45,5 +45,8 @@ describe('chaos on the cluster', () => {
     const [, admitted, refused] = /admitted (\d+), QueueFull (\d+)/.exec(result.notes[0]!) ?? [];
     expect(Number(refused)).toBeGreaterThan(0);
     expect(Number(admitted) + Number(refused)).toBe(result.requests);
+    // Refused submits hold nothing: the workflow worker's memory stays bounded.
+    const [, before, after] = /RSS (\d+) → (\d+) MiB/.exec(result.notes[0]!) ?? [];
+    expect(Number(after) - Number(before)).toBeLessThan(256);
   });
 });
