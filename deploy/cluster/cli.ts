@@ -15,6 +15,8 @@ async function main(argv: string[]): Promise<void> {
   } else if (command === 'down') {
     await clusterDown();
     if (flags.includes('--purge')) {
+      const state = loadState();
+      if (state) fs.rmSync(state.postgres.dir, { recursive: true, force: true });
       fs.rmSync(clusterDir(), { recursive: true, force: true });
       process.stdout.write(`deleted ${clusterDir()}\n`);
     }

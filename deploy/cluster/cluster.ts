@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../temporal/dev-server';
@@ -83,6 +84,22 @@ async function freePorts<K extends string>(keys: readonly K[], range?: { min: nu
   return out;
 }
 
+/**
+ * The PostgreSQL folder: inside the cluster folder, unless the server user (as root: `postgres`)
+ * cannot reach it (a checkout under /root, say): then a folder of its own under the system's temp dir.
+ */
+async function postgresDir(dir: string): Promise<string> {
+  const inside = path.join(dir, 'postgres');
+  if (process.getuid?.() !== 0) return inside;
+  fs.mkdirSync(dir, { recursive: true });
+  try {
+    await execFileAsync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir]);
+    return inside;
+  } catch {
+    return path.join(os.tmpdir(), `civicos-cluster-postgres-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
+  }
+}
+
 /** A new state with free ports and a fresh password (first `cluster:up` on this folder). */
 async function newState(dir: string, installDir: string): Promise<ClusterState> {
   const { stdout } = await execFileAsync('bash', [path.join(__dirname, 'install-postgres.sh')]);
@@ -100,7 +117,7 @@ async function newState(dir: string, installDir: string): Promise<ClusterState> 
   return {
     dir,
     namespace: 'default',
-    postgres: { binDir, dir: path.join(dir, 'postgres'), port: other.postgres, password: randomBytes(18).toString('base64url') },
+    postgres: { binDir, dir: await postgresDir(dir), port: other.postgres, password: randomBytes(18).toString('base64url') },
     temporal: { installDir, dir: path.join(dir, 'temporal'), ports, numHistoryShards: 4, pids: {} },
     platform: {
       dataDir: path.join(dir, 'platform'),

@@ -33,7 +33,8 @@ if [ "$(id -u)" != "0" ]; then
 fi
 log "apt-get install -y postgresql (Debian's server packages)"
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || log "apt-get update had errors (continuing)"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >&2
+# RUNLEVEL=1: the package's scripts create Debian's `main` cluster but do not start it.
+$SUDO env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q --no-install-recommends postgresql >&2
 bin="$(find_bin)" || { log "postgresql installed but no server binaries found under /usr/lib/postgresql"; exit 1; }
 log "using $("$bin/postgres" --version) from $bin"
 printf '%s\n' "$bin"
