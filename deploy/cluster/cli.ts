@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { clusterDir, clusterDown, clusterUp, loadState, temporalAddressOf } from './cluster';
+import { clusterDir, clusterDown, clusterUp, loadState, temporalAddressOf, uiUrl } from './cluster';
 import { isAlive } from './processes';
 import { postgresPid } from './postgres';
 
@@ -30,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`postgres 127.0.0.1:${state.postgres.port}: ${mark(postgresPid(state.postgres))}\n`);
     for (const [service, pid] of Object.entries(state.temporal.pids)) process.stdout.write(`temporal ${service}: ${mark(pid)}\n`);
     process.stdout.write(`temporal frontend: ${temporalAddressOf(state)}\n`);
+    process.stdout.write(`temporal web UI ${uiUrl(state)}: ${mark(state.ui?.pid)}\n`);
     for (const host of state.platform.hosts) process.stdout.write(`model host ${host.name} http://127.0.0.1:${host.port}: ${mark(host.pid)}\n`);
     for (const worker of state.platform.workers) process.stdout.write(`worker ${worker.name}: ${mark(worker.pid)}\n`);
   } else {

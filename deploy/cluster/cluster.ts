@@ -9,6 +9,7 @@ import { freePort } from '../temporal/dev-server';
 import { isAlive, killProcess, stopProcess } from './processes';
 import { ensureTemporalDatabases, initPostgres, postgresPid, startPostgres, stopPostgres, type PostgresConfig } from './postgres';
 import { modelHostsEnv, REPO_ROOT, startSimulatedHost, startWorker, type SimulatedHost, type WorkerSpec } from './platform';
+import { installTemporalUi, startTemporalUi } from './temporal-ui';
 import { ensureNamespace, frontendAddress, installTemporalServer, setupSchemas, startTemporal, stopTemporal, TEMPORAL_SERVICES, type TemporalClusterConfig, type TemporalPorts, type TemporalService } from './temporal-server';
 
 const execFileAsync = promisify(execFile);
@@ -23,6 +24,8 @@ export interface ClusterState {
   namespace: string;
   postgres: PostgresConfig;
   temporal: Omit<TemporalClusterConfig, 'postgres'> & { pids: Partial<Record<TemporalService, number>> };
+  /** The Web UI server; `error` says why there is none. */
+  ui: { dir: string; port: number; pid?: number; error?: string };
   platform: {
     dataDir: string;
     hosts: SimulatedHost[];
@@ -109,7 +112,7 @@ async function newState(dir: string, installDir: string): Promise<ClusterState> 
   const membership = await freePorts(['frontendMembership', 'historyMembership', 'matchingMembership', 'workerMembership'] as const, LOW_PORTS);
   const metrics = await freePorts(TEMPORAL_SERVICES);
   const ports: TemporalPorts = { ...rpc, ...membership, metrics };
-  const other = await freePorts(['postgres', 'hostA', 'hostB', 'metricsWf', 'metricsA', 'metricsB'] as const);
+  const other = await freePorts(['postgres', 'hostA', 'hostB', 'metricsWf', 'metricsA', 'metricsB', 'ui'] as const);
   const hosts: SimulatedHost[] = [
     { name: 'gpu-a', port: other.hostA, slots: 2, tokensPerSecond: 100, ttftMs: 50 },
     { name: 'gpu-b', port: other.hostB, slots: 2, tokensPerSecond: 100, ttftMs: 50 },
@@ -119,6 +122,7 @@ async function newState(dir: string, installDir: string): Promise<ClusterState> 
     namespace: 'default',
     postgres: { binDir, dir: await postgresDir(dir), port: other.postgres, password: randomBytes(18).toString('base64url') },
     temporal: { installDir, dir: path.join(dir, 'temporal'), ports, numHistoryShards: 4, pids: {} },
+    ui: { dir: path.join(dir, 'temporal-ui'), port: other.ui },
     platform: {
       dataDir: path.join(dir, 'platform'),
       hosts,
@@ -157,6 +161,7 @@ export async function clusterUp(options: { dir?: string; platform?: boolean; say
   const installDir = await installTemporalServer();
   const state = loadState(dir) ?? (await newState(dir, installDir));
   state.temporal.installDir = installDir;
+  state.ui ??= { dir: path.join(dir, 'temporal-ui'), port: await freePort() }; // a state from before the UI
   saveState(state);
 
   if (await initPostgres(state.postgres)) say(`postgres: initdb ${state.postgres.dir}/data`);
@@ -174,14 +179,33 @@ export async function clusterUp(options: { dir?: string; platform?: boolean; say
   }
   const ns = await ensureNamespace(frontendAddress(config), state.namespace);
   say(`temporal ${path.basename(installDir).replace('temporal-server-', '')}: frontend ${frontendAddress(config)} (http ${config.ports.frontendHttp}), history :${config.ports.historyGrpc}, matching :${config.ports.matchingGrpc}, worker :${config.ports.workerGrpc}; one process per service, pids ${TEMPORAL_SERVICES.map((s) => `${s}=${state.temporal.pids[s]}`).join(' ')}; metrics http://127.0.0.1:{${TEMPORAL_SERVICES.map((s) => config.ports.metrics[s]).join(',')}}/metrics`);
-  say(`temporal: namespace ${state.namespace}${ns.created ? ' (registered)' : ''}, search attributes ${ns.searchAttributes.join(', ')} (Keyword); PostgreSQL advanced visibility; ${config.numHistoryShards} history shards; no Web UI (no package provides it)`);
+  say(`temporal: namespace ${state.namespace}${ns.created ? ' (registered)' : ''}, search attributes ${ns.searchAttributes.join(', ')} (Keyword); PostgreSQL advanced visibility; ${config.numHistoryShards} history shards`);
+  await uiUp(state, say);
 
   if (options.platform !== false) await platformUp(state, say);
   saveState(state);
-  say(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s; state ${stateFile(dir)}; logs ${logDir(state)}`);
+  say(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s; state ${stateFile(dir)}; logs ${logDir(state)}, ${path.join(state.temporal.dir, 'logs')}`);
   say(`use it: TEMPORAL_ADDRESS=${temporalAddressOf(state)} npx civicos queue status`);
   return state;
 }
+
+/** The Web UI: optional (the cluster works without it), so a failed build or start is said, not thrown. */
+async function uiUp(state: ClusterState, say: Say): Promise<void> {
+  if (!isAlive(state.ui.pid)) {
+    try {
+      const binary = await installTemporalUi();
+      state.ui.pid = (await startTemporalUi({ binary, dir: state.ui.dir, frontend: temporalAddressOf(state), port: state.ui.port, namespace: state.namespace })).pid;
+      state.ui.error = undefined;
+    } catch (error) {
+      state.ui.pid = undefined;
+      state.ui.error = (error as Error).message.split('\n')[0];
+    }
+    saveState(state);
+  }
+  say(state.ui.pid ? `temporal web UI: ${uiUrl(state)} pid ${state.ui.pid}` : `temporal web UI: none (${state.ui.error})`);
+}
+
+export const uiUrl = (state: ClusterState): string => `http://127.0.0.1:${state.ui.port}`;
 
 export async function platformUp(state: ClusterState, say: Say = () => undefined): Promise<void> {
   for (const host of state.platform.hosts) {
@@ -250,10 +274,12 @@ export async function clusterDown(options: { dir?: string; say?: Say } = {}): Pr
   }
   await stopPlatform(state);
   say('platform: workers and model hosts stopped');
+  await stopProcess(state.ui.pid);
+  state.ui.pid = undefined;
   await stopTemporal(state.temporal.pids);
   state.temporal.pids = {};
   saveState(state);
-  say('temporal: services stopped');
+  say('temporal: web UI and services stopped');
   await stopPostgres(state.postgres);
   say(`postgres: stopped (data kept in ${state.postgres.dir})`);
 }

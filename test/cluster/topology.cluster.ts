@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { submitInference } from '../../client/submit-inference';
-import { loadState, type ClusterState } from '../../deploy/cluster/cluster';
+import { loadState, uiUrl, type ClusterState } from '../../deploy/cluster/cluster';
 import { isAlive } from '../../deploy/cluster/processes';
 import { psql } from '../../deploy/cluster/postgres';
 import { renderDynamicConfig, TEMPORAL_SERVICES } from '../../deploy/cluster/temporal-server';
@@ -24,7 +24,8 @@ afterAll(async () => {
 });
 
 describe('the local production topology', () => {
-  it('runs PostgreSQL, four Temporal service processes, two model hosts and three worker processes', () => {
+  it('runs PostgreSQL, four Temporal service processes, the Web UI, two model hosts and three worker processes', () => {
+    expect(isAlive(state.ui.pid), `web UI: ${state.ui.error ?? ''}`).toBe(true);
     for (const service of TEMPORAL_SERVICES) expect(isAlive(state.temporal.pids[service]), `temporal ${service}`).toBe(true);
     for (const host of state.platform.hosts) expect(isAlive(host.pid), `model host ${host.name}`).toBe(true);
     expect(state.platform.workers.map((w) => [w.name, w.role, isAlive(w.pid)])).toEqual([
@@ -52,6 +53,12 @@ describe('the local production topology', () => {
     const listed = JSON.parse(stdout) as Array<{ execution: { workflowId: string }; searchAttributes?: { indexedFields?: Record<string, unknown> } }>;
     expect(listed.map((w) => w.execution.workflowId)).toEqual([workflowId]);
     expect(Object.keys(listed[0]!.searchAttributes?.indexedFields ?? {})).toEqual(expect.arrayContaining(['Lane', 'Priority', 'JobType', 'AgentId', 'CallingSkill', 'Model']));
+    // The cluster's Web UI (its HTTP API, what its workflow list page calls) shows it with our attributes.
+    const ui = await fetch(`${uiUrl(state)}/api/v1/namespaces/${state.namespace}/workflows?query=${encodeURIComponent(`WorkflowId = "${workflowId}" AND Lane = "prod"`)}`);
+    const body = (await ui.json()) as { executions: Array<{ execution: { workflowId: string }; searchAttributes: { indexedFields: Record<string, { data: string }> } }> };
+    expect(body.executions.map((e) => e.execution.workflowId)).toEqual([workflowId]);
+    const decoded = Object.fromEntries(Object.entries(body.executions[0]!.searchAttributes.indexedFields).map(([k, v]) => [k, JSON.parse(Buffer.from(v.data, 'base64').toString()) as unknown]));
+    expect(decoded).toMatchObject({ Lane: 'prod', Priority: 'high', JobType: 'inference-request', AgentId: 'chaos-suite', CallingSkill: 'chaos', Model: 'qwen3:14b' });
     // The visibility row is in the cluster's PostgreSQL.
     const rows = await psql(state.postgres, `SELECT status FROM executions_visibility WHERE workflow_id = '${workflowId}'`, 'temporal_visibility');
     expect(rows.trim()).toBe('2'); // WORKFLOW_EXECUTION_STATUS_COMPLETED
