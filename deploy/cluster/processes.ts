@@ -38,7 +38,8 @@ export function isAlive(pid: number | undefined): boolean {
   }
   // A zombie (exited, not yet reaped by its parent) still answers signal 0.
   try {
-    return !/^\S+\s+\S+\s+Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^\d+ \(.*\) /, '0 x '));
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return true;
   }
