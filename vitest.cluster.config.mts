@@ -8,8 +8,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
+      // test/cluster/priority.cluster.ts stands in for test/priority.test.ts (it waits for matching's backlog).
       'test/cluster/**/*.cluster.ts',
-      'test/priority.test.ts',
       'test/lanes.test.ts',
       'test/inference.test.ts',
       'test/lanes-hosts.test.ts',

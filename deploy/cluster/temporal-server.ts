@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
@@ -7,7 +8,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { DEV_SERVER_DYNAMIC_CONFIG, waitForTemporal } from '../temporal/dev-server';
-import { isAlive, startDetached, stopProcess, tail, type ManagedProcess } from './processes';
+import { isAlive, startDetached, stopProcess, tail, waitFor, type ManagedProcess } from './processes';
 
 const execFileAsync = promisify(execFile);
 const INSTALL_SCRIPT = path.join(__dirname, 'install-temporal-server.sh');
@@ -188,21 +189,27 @@ export function startTemporalService(config: TemporalClusterConfig, service: Tem
 export async function startTemporal(config: TemporalClusterConfig, timeoutMs = 120_000): Promise<Record<TemporalService, ManagedProcess>> {
   writeConfig(config);
   const started = {} as Record<TemporalService, ManagedProcess>;
-  for (const service of ['history', 'matching', 'worker', 'frontend'] as const) started[service] = startTemporalService(config, service);
   try {
+    // History first, alone: on a new database the first service to start writes the cluster
+    // metadata, and several starting at once race for it (duplicate key, one of them exits).
+    started.history = startTemporalService(config, 'history');
+    const historyUp = await waitFor(async () => !isAlive(started.history.pid) || (await listening(config.ports.historyGrpc)), timeoutMs, 200);
+    if (!historyUp || !isAlive(started.history.pid)) throw new Error(`temporal history did not come up on :${config.ports.historyGrpc}`);
+    for (const service of ['matching', 'worker', 'frontend'] as const) started[service] = startTemporalService(config, service);
     const healthy = waitForTemporal(frontendAddress(config), timeoutMs);
     // Fail as soon as a service exits (a bad config, a port taken) rather than at the timeout.
     const exited = new Promise<never>((_, reject) => {
       const timer = setInterval(() => {
-        const dead = TEMPORAL_SERVICES.find((s) => !isAlive(started[s].pid));
+        const dead = TEMPORAL_SERVICES.find((s) => started[s] && !isAlive(started[s].pid));
         if (dead) reject(new Error(`temporal ${dead} exited during start-up`));
       }, 500);
       void healthy.finally(() => clearInterval(timer));
     });
     await Promise.race([healthy, exited]);
   } catch (error) {
-    const logs = TEMPORAL_SERVICES.map((s) => `--- ${s}${isAlive(started[s].pid) ? '' : ' (exited)'}:\n${tail(started[s].log, 8)}`).join('\n');
-    await Promise.all(TEMPORAL_SERVICES.map((s) => stopProcess(started[s].pid)));
+    const launched = TEMPORAL_SERVICES.filter((s) => started[s]);
+    const logs = launched.map((s) => `--- ${s}${isAlive(started[s].pid) ? '' : ' (exited)'}:\n${tail(started[s].log, 8)}`).join('\n');
+    await Promise.all(launched.map((s) => stopProcess(started[s].pid)));
     throw new Error(`${(error as Error).message}\n${logs}`);
   }
   return started;
@@ -254,4 +261,21 @@ async function retry(attempt: () => Promise<void>, timeoutMs: number): Promise<v
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setTimeout(1_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }
