@@ -138,8 +138,8 @@ async function duplicates(ctx: ChaosContext): Promise<ChaosResult> {
   const results = await Promise.all(submissions.map((s) => s.handle.result()));
   const requestRuns = (await ctx.client.workflow.count(`WorkflowId = "inference:${key}"`)).count;
   const calls = (await ledgerLines(ctx.state, `inference:${key}`)).filter((l) => l.outcome === 'ok').length;
-  // A CivicOS run under a business key nobody used before (a date derived from the run).
-  const day = new Date(Date.UTC(2001, 0, 1) + (Date.now() % (36_500 * 86_400_000)));
+  // A CivicOS run under a business key nobody used before: a day of 2001–2100 picked by the current second.
+  const day = new Date(Date.UTC(2001, 0, 1) + (Math.floor(Date.now() / 1000) % 36_500) * 86_400_000);
   const date = day.toISOString().slice(0, 10);
   const starts = await Promise.all(Array.from({ length: 10 }, () => startCivicWorkflow(ctx.client, 'ops-monitor', { date })));
   const civicResults = await Promise.all(starts.map((s) => s.handle.result()));
