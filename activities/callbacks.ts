@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CallbackActivities } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 
 /**
  * Webhook delivery of an inference result: POST JSON with an `Idempotency-Key` header equal to the

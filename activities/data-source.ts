@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { CIVIC_FAILURE } from '../common/civic-activities';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { redactValue } from '../common/redact';
 import { SOURCE_SCHEMAS, type SourceData, type SourceName } from '../common/source-data';
 

@@ -1,4 +1,4 @@
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import type { AlertSink } from './alerts';
 import { createCallbackActivities } from './callbacks';
 import { createCivicActivities } from './civic';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { CIVIC_FAILURE, type OutboundMessage, type SendResult } from '../common/civic-activities';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { checkOutbound, describeFindings } from '../common/outbound-guard';
 import { outputFileStem } from './outputs';
 

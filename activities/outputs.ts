@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { CIVIC_FAILURE, type WriteOutputInput, type WriteOutputResult } from '../common/civic-activities';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 
 /** What `latest.json` of a workflow holds: the newest run's files, relative to the outputs root. */
 export interface LatestPointer {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FAILURE } from '../common/contract';
 import type { InferenceResult, ProviderCallInput } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { redactSecrets } from '../common/redact';
 import type { Provider, RoutingMatrix } from '../common/routing-matrix';
 import { requestFields, type Ledger } from './ledger';

@@ -1,5 +1,5 @@
 import type { QueueRecordActivities } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { resolveModel } from './inference/model-aliases';
 import { requestFields, type Ledger } from './ledger';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProviderActivities, RoutingActivities, RoutingLedgerEvent } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { FileLedger } from './ledger';
 import { CloudSpendLedger, createProviderCaller } from './providers';
 import { RoutingStore } from './routing-store';

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { AlertSender, type AlertSink } from '../activities/alerts';
-import { loadEnv, type PlatformEnv, type QueuePolicy } from '../common/env';
+import { loadEnv, type PlatformEnv, type QueuePolicy } from '../platform/env';
 import type { Lane } from '../common/lanes';
-import { logger, type JsonLogger } from '../common/logger';
+import { logger, type JsonLogger } from '../platform/logger';
 import { admittedCount } from './queue-admin';
 
 /** The lane's admission cap is reached: nothing was started; retry later or raise the cap. */

@@ -4,7 +4,7 @@ import { AlertSender } from '../activities/alerts';
 import { admittedCount, pauseLanes, queueStatus, resumeLanes } from '../client/queue-admin';
 import { QueueFullError, submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';
-import { logger } from '../common/logger';
+import { logger } from '../platform/logger';
 import { startOllamaSimulator, type GenerationRecord, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startAlertReceiver } from './support/alert-receiver';
 import { startPlatform } from './support/platform';

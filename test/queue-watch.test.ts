@@ -3,7 +3,7 @@ import type { Alert, AlertSink } from '../activities/alerts';
 import { pauseLanes, resumeLanes } from '../client/queue-admin';
 import { submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';
-import { logger } from '../common/logger';
+import { logger } from '../platform/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { createInferenceWorkers, type InferenceWorkers } from '../workers/inference-worker';
 import { startQueueMonitor } from '../workers/queue-monitor';

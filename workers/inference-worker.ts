@@ -4,10 +4,10 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import { createInferenceActivities, type AlertSink, type Ledger, type ModelHostTarget } from '../activities';
 import { HostHealth } from '../activities/inference/host-health';
-import type { ModelCallPolicy } from '../common/env';
+import type { ModelCallPolicy } from '../platform/env';
 import { describeLaneStats } from './lane-stats';
 import { LANES, laneQueue } from '../common/lanes';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { SlotBudget } from './slot-budget';
 
 /** After a host outage, how long prod work has the host to itself. */

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { AlertSink } from '../activities/alerts';
 import { describeLane, pauseStateOf } from '../client/queue-admin';
-import type { QueuePolicy } from '../common/env';
+import type { QueuePolicy } from '../platform/env';
 import { LANES, laneQueue } from '../common/lanes';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 
 /**
  * Watches the lanes and alerts (webhook + log) once per episode when a lane stays paused past
