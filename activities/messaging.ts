@@ -2,10 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { CIVIC_FAILURE, type OutboundMessage, type SendResult } from '../common/civic-activities';
+import { type OutboundMessage, type SendResult } from '../common/civic-activities';
 import type { JsonLogger } from '../platform/logger';
 import { checkOutbound, describeFindings } from '../common/outbound-guard';
 import { outputFileStem } from './outputs';
+import { CIVIC_FAILURE } from '../common/failures';
 
 /**
  * "Sending" external comms: the approved message is published to a file outbox,

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { CIVIC_FAILURE, type WriteOutputInput, type WriteOutputResult } from '../common/civic-activities';
+import { type WriteOutputInput, type WriteOutputResult } from '../common/civic-activities';
 import type { JsonLogger } from '../platform/logger';
+import { CIVIC_FAILURE } from '../common/failures';
 
 /** What `latest.json` of a workflow holds: the newest run's files, relative to the outputs root. */
 export interface LatestPointer {

@@ -1,19 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { FAILURE } from '../common/contract';
+import { FAILURE, PROVIDER_FAILURE } from '../common/failures';
 import type { InferenceResult, ProviderCallInput } from '../common/inference';
 import type { JsonLogger } from '../platform/logger';
 import { redactSecrets } from '../common/redact';
 import type { Provider, RoutingMatrix } from '../common/routing-matrix';
 import { requestFields, type Ledger } from './ledger';
-
-export const PROVIDER_FAILURE = {
-  budgetExceeded: 'CloudBudgetExceeded',
-  keyMissing: 'CloudKeyMissing',
-  auth: 'ProviderAuthRefused',
-  spendUnreadable: 'CloudSpendUnreadable',
-} as const;
 
 interface SpendRecord {
   ts: string;
@@ -29,7 +22,7 @@ interface SpendRecord {
 
 /** The month's cloud spend cannot be read, so the envelope cannot be checked: cloud use is refused. */
 export class CloudSpendUnreadableError extends Error {
-  override readonly name = 'CloudSpendUnreadable';
+  override readonly name = PROVIDER_FAILURE.spendUnreadable;
 }
 
 function isSpendRecord(value: unknown): value is SpendRecord {
@@ -123,7 +116,7 @@ function createCall(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: Jso
   return async function callProvider(input: ProviderCallInput, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
     const { request, route, workflowId } = input;
     const provider: Provider | undefined = matrix.providers[route.provider];
-    if (!provider?.baseUrl) throw ApplicationFailure.nonRetryable(`provider ${route.provider} has no baseUrl in routing matrix v${matrixVersion}`, 'ProviderMisconfigured');
+    if (!provider?.baseUrl) throw ApplicationFailure.nonRetryable(`provider ${route.provider} has no baseUrl in routing matrix v${matrixVersion}`, PROVIDER_FAILURE.misconfigured);
     const ctx = Context.current();
     const cloud = provider.placement === 'cloud';
     const estimate = cloud ? estimateCostUsd(provider, request.system_prompt.length + request.user_prompt.length, request.max_tokens) : 0;

@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { validateRoutingMatrix, type RoutingMatrix } from '../common/routing-matrix';
+import { ProblemsError } from '../common/failures';
 
-export class RoutingMatrixError extends Error {
+export class RoutingMatrixError extends ProblemsError {
   override readonly name = 'RoutingMatrixError';
-  constructor(readonly problems: string[]) {
-    super(`routing matrix refused:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('routing matrix refused', problems);
   }
 }
 

@@ -1,19 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { InferencePayload } from '../common/contract';
+import { ADMISSION_FAILURE } from '../common/failures';
 
 /** Memo key of a request run: a fingerprint per payload field, so a reused key can be checked. */
 export const PAYLOAD_FINGERPRINT_MEMO = 'payloadFingerprint';
 
 /** The same idempotency_key was sent with a different payload: nothing was submitted. */
 export class IdempotencyConflictError extends Error {
-  override readonly name = 'IdempotencyConflict';
+  override readonly name = ADMISSION_FAILURE.idempotencyConflict;
   constructor(
     readonly key: string,
     readonly fields: string[],
   ) {
     super(
-      `IdempotencyConflict: idempotency_key "${key}" was already used for a request that differs in ${fields.join(', ')}; nothing was submitted. ` +
+      `${ADMISSION_FAILURE.idempotencyConflict}: idempotency_key "${key}" was already used for a request that differs in ${fields.join(', ')}; nothing was submitted. ` +
         'Fix: send a new idempotency_key for a different request, or resend the original payload to get its result',
     );
   }

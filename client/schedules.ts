@@ -6,6 +6,7 @@ import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import { EXECUTION_TIMEOUT_GRACE_MS, keyField } from '../common/reliability-contract';
 import { contractFor, isWorkflowName, WORKFLOW_NAMES, type WorkflowName } from '../common/workflow-contracts';
 import { scheduledRunSearchAttributes } from '../common/workflow-inputs';
+import { formatZodIssues, ProblemsError } from '../common/failures';
 
 /** Schedules are data (`config/schedules.ts`); this module validates them and makes Temporal match. */
 const OVERLAP_POLICIES = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL'] as const;
@@ -34,10 +35,10 @@ export const scheduleDefinitionSchema = z
 export type ScheduleDefinitionInput = z.input<typeof scheduleDefinitionSchema>;
 export type ScheduleDefinition = z.output<typeof scheduleDefinitionSchema> & { workflow: WorkflowName };
 
-export class ScheduleDefinitionError extends Error {
+export class ScheduleDefinitionError extends ProblemsError {
   override readonly name = 'ScheduleDefinitionError';
-  constructor(readonly problems: string[]) {
-    super(`invalid schedule definitions:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('invalid schedule definitions', problems);
   }
 }
 
@@ -57,7 +58,7 @@ export function validateSchedules(inputs: readonly unknown[]): ScheduleDefinitio
     const parsed = scheduleDefinitionSchema.safeParse(input);
     const label = `schedule "${(input as { id?: unknown })?.id ?? `#${index}`}"`;
     if (parsed.success) defs.push(parsed.data as ScheduleDefinition);
-    else problems.push(...parsed.error.issues.map((i) => `${label}: ${i.path.map(String).join('.') || 'definition'}: ${i.message}`));
+    else problems.push(...formatZodIssues(parsed.error, { root: 'definition', label }));
   });
   const ids = defs.map((d) => d.id);
   for (const id of ids.filter((id, i) => ids.indexOf(id) !== i)) problems.push(`schedule "${id}": id: defined twice`);

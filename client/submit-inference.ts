@@ -7,11 +7,12 @@ import { admit, resolveAdmission, type Admission } from './admission';
 import { requestSearchAttributes } from '../common/search-attributes';
 import { assertSameRequest, PAYLOAD_FINGERPRINT_MEMO, payloadFingerprint } from './idempotency';
 import type { inferenceRequest } from '../workflows';
+import { ProblemsError } from '../common/failures';
 
-export class InvalidPayloadError extends Error {
+export class InvalidPayloadError extends ProblemsError {
   override readonly name = 'InvalidPayloadError';
-  constructor(readonly problems: string[]) {
-    super(`invalid inference payload:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('invalid inference payload', problems);
   }
 }
 

@@ -1,9 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { metrics } from '@opentelemetry/api';
 import { Ollama, type ChatResponse } from 'ollama';
-import { FAILURE } from '../../common/contract';
 import type { ModelCallPolicy } from '../../platform/env';
-import { MODEL_TIMEOUT, WAIT_FAILURE, type HostDownDetails, type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
+import { type HostDownDetails, type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
 import type { JsonLogger } from '../../platform/logger';
 import { redactSecrets } from '../../common/redact';
 import { requestFields, type InferenceRecord, type Ledger } from '../ledger';
@@ -11,6 +10,7 @@ import { CallWatchdog } from './call-watchdog';
 import { classifyInferenceError } from './errors';
 import type { HostHealth } from './host-health';
 import { resolveModel } from './model-aliases';
+import { FAILURE, MODEL_TIMEOUT, WAIT_FAILURE } from '../../common/failures';
 
 export { resolveModel };
 
