@@ -10,7 +10,7 @@
 import * as http from 'node:http';
 import { Readable } from 'node:stream';
 import { Ollama } from 'ollama';
-import { pauseLanes, resumeLanes } from '../client/queue-admin';
+import { pauseLanes, resumeLanes } from '../platform/lane-admin';
 import { submitInference, type Submission } from '../client/submit-inference';
 import { logger } from '../platform/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';

@@ -3,7 +3,7 @@ import { AlertSender, type AlertSink } from '../activities/alerts';
 import { loadEnv, type PlatformEnv, type QueuePolicy } from '../platform/env';
 import type { Lane } from '../common/lanes';
 import { logger, type JsonLogger } from '../platform/logger';
-import { admittedCount } from './queue-admin';
+import { admittedCount } from '../platform/lane-admin';
 import { ADMISSION_FAILURE } from '../common/failures';
 
 /** The lane's admission cap is reached: nothing was started; retry later or raise the cap. */

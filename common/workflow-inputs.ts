@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { businessWorkflowId, keyField, type WorkflowContract } from './reliability-contract';
-import { SA, type SearchAttributeSetting } from './search-attributes';
+import { SA, SCHEDULED_RUN_JOB_TYPE, type SearchAttributeSetting } from './search-attributes';
 import type { WorkflowName } from './workflow-contracts';
 import { formatZodIssues } from './failures';
 
@@ -76,5 +76,5 @@ export function searchAttributesFor(contract: WorkflowContract, overrides: { job
 
 /** What a `scheduledRun` (the schedules' launcher) carries: the contract's, as job `scheduled-run`. */
 export function scheduledRunSearchAttributes(contract: WorkflowContract): SearchAttributeSetting[] {
-  return searchAttributesFor(contract, { jobType: 'scheduled-run', agentId: 'civicos-scheduler' });
+  return searchAttributesFor(contract, { jobType: SCHEDULED_RUN_JOB_TYPE, agentId: 'civicos-scheduler' });
 }

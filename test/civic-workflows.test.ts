@@ -8,7 +8,7 @@ import { RoutingStore } from '../activities/routing-store';
 import type { RoutingMatrixInput } from '../common/routing-matrix';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { startCivicWorkflow } from '../client/civic-workflows';
-import { pauseLanes, resumeLanes } from '../client/queue-admin';
+import { pauseLanes, resumeLanes } from '../platform/lane-admin';
 import { ALL_SEARCH_ATTRIBUTES, SA } from '../common/search-attributes';
 import type { WorkflowName } from '../common/workflow-contracts';
 import { startAlertReceiver } from './support/alert-receiver';

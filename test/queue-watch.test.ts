@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, AlertSink } from '../activities/alerts';
-import { pauseLanes, resumeLanes } from '../client/queue-admin';
+import { pauseLanes, resumeLanes } from '../platform/lane-admin';
 import { submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';
 import { logger } from '../platform/logger';

@@ -18,7 +18,8 @@ import { configureLogger } from '../platform/logger';
 import { startAlertReceiver } from './support/alert-receiver';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
-import { resumeLanes, routedProviders, type QueueStatus } from '../client/queue-admin';
+import { routedProviders, type QueueStatus } from '../client/queue-admin';
+import { resumeLanes } from '../platform/lane-admin';
 
 const CLOUD_KEY = 'sk-test-civicos-cloud-key-0123456789abcdef';
 let temporal: TestTemporal;

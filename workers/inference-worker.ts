@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { createInferenceActivities, type AlertSink, type Ledger, type ModelHostTarget } from '../activities';
 import { HostHealth } from '../activities/inference/host-health';
 import type { ModelCallPolicy } from '../platform/env';
-import { describeLaneStats } from './lane-stats';
+import { describeLaneStats } from '../platform/lane-admin';
 import { LANES, laneQueue } from '../common/lanes';
 import type { JsonLogger } from '../platform/logger';
 import { SlotBudget } from './slot-budget';
