@@ -1,71 +1,11 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FAILURE, PROVIDER_FAILURE } from '../common/failures';
 import type { InferenceResult, ProviderCallInput } from '../common/inference';
 import type { JsonLogger } from '../platform/logger';
 import { redactSecrets } from '../common/redact';
 import type { Provider, RoutingMatrix } from '../common/routing-matrix';
-import { requestFields, type Ledger } from './ledger';
-
-interface SpendRecord {
-  ts: string;
-  workflowId: string;
-  provider: string;
-  model: string;
-  taskClass: string;
-  reason: string;
-  promptTokens: number;
-  outputTokens: number;
-  costUsd: number;
-}
-
-/** The month's cloud spend cannot be read, so the envelope cannot be checked: cloud use is refused. */
-export class CloudSpendUnreadableError extends Error {
-  override readonly name = PROVIDER_FAILURE.spendUnreadable;
-}
-
-function isSpendRecord(value: unknown): value is SpendRecord {
-  const r = value as Partial<SpendRecord> | null;
-  return typeof r === 'object' && r !== null && typeof r.ts === 'string' && typeof r.costUsd === 'number' && Number.isFinite(r.costUsd);
-}
-
-/** Cloud spend, one JSON line per call: `<data>/ledger/cloud/YYYY-MM.jsonl`. */
-export class CloudSpendLedger {
-  private readonly dir: string;
-  constructor(dataDir: string) {
-    this.dir = path.join(dataDir, 'ledger', 'cloud');
-  }
-  append(record: SpendRecord): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    fs.appendFileSync(path.join(this.dir, `${record.ts.slice(0, 7)}.jsonl`), `${JSON.stringify(record)}\n`);
-  }
-  /**
-   * The month's records. No file yet is no spend; an unreadable file or a bad line throws
-   * `CloudSpendUnreadableError` naming the file and line: reading it as $0 would lift the cap.
-   */
-  month(now: Date): SpendRecord[] {
-    const file = path.join(this.dir, `${now.toISOString().slice(0, 7)}.jsonl`);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new CloudSpendUnreadableError(`cloud spend unreadable: ${file}: ${(error as Error).message}`);
-    }
-    return text.split('\n').flatMap((line, index) => {
-      if (!line.trim()) return [];
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        throw new CloudSpendUnreadableError(`cloud spend unreadable: ${file}:${index + 1} is not valid JSON (truncated write?); fix or remove that line`);
-      }
-      if (!isSpendRecord(value)) throw new CloudSpendUnreadableError(`cloud spend unreadable: ${file}:${index + 1} is not a spend record (needs ts and a numeric costUsd); fix or remove that line`);
-      return [value];
-    });
-  }
-}
+import { type CloudSpendLedger, CloudSpendUnreadableError, type SpendRecord } from '../stores/cloud-spend';
+import { requestFields, type Ledger } from '../stores/ledger';
 
 interface ChatCompletion {
   model?: string;

@@ -1,7 +1,7 @@
 import type { QueueRecordActivities } from '../common/inference';
 import type { JsonLogger } from '../platform/logger';
 import { resolveModel } from './inference/model-aliases';
-import { requestFields, type Ledger } from './ledger';
+import { requestFields, type Ledger } from '../stores/ledger';
 import { FAILURE } from '../common/failures';
 
 /** Ledger records for outcomes decided in workflow code, so the ledger has every request's fate. */

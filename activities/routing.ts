@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProviderActivities, RoutingActivities, RoutingLedgerEvent } from '../common/inference';
 import type { JsonLogger } from '../platform/logger';
-import { FileLedger } from './ledger';
-import { CloudSpendLedger, createProviderCaller } from './providers';
-import { RoutingStore } from './routing-store';
+import { FileLedger } from '../stores/ledger';
+import { CloudSpendLedger } from '../stores/cloud-spend';
+import { createProviderCaller } from './providers';
+import { RoutingStore } from '../stores/routing-store';
 
 /**
  * Routing activities on the workflow queue: the matrix enters a workflow only through

@@ -1,8 +1,7 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { FileLedger, type InferenceRecord } from '../activities/ledger';
-import { RoutingStore } from '../activities/routing-store';
+import { FileLedger, type InferenceRecord } from '../stores/ledger';
+import { readHostSlots, type HostSlots } from '../stores/host-slots';
+import { RoutingStore } from '../stores/routing-store';
 import { LANES, laneQueue, providerQueue, type Lane } from '../common/lanes';
 import { admittedCount, backlogOf, describeActivityQueue, describeLane, pauseStateOf, type PauseState } from '../platform/lane-admin';
 import { queuedProviders, type RoutingMatrix } from '../common/routing-matrix';
@@ -10,15 +9,6 @@ import { queuedProviders, type RoutingMatrix } from '../common/routing-matrix';
 /** The OpenAI-compatible providers of the routing matrix in force under `dataDir`: their queues pause with the lanes. */
 export function routedProviders(dataDir: string): string[] {
   return queuedProviders(new RoutingStore(dataDir).current().matrix);
-}
-
-export interface HostSlots {
-  host: string;
-  slots: number;
-  reservedForProd: number;
-  running: Record<Lane, number>;
-  updatedAt: string;
-  stale: boolean;
 }
 
 /** A provider's queue on a lane (cloud, local pilot). */
@@ -54,25 +44,6 @@ export interface QueueStatus {
   at: string;
   lanes: LaneStatus[];
   hosts: HostSlots[];
-}
-
-/** Slot usage each inference worker publishes under `<data>/hosts/`. */
-export function readHostSlots(dataDir: string, now = Date.now()): HostSlots[] {
-  const dir = path.join(dataDir, 'hosts');
-  let files: string[];
-  try {
-    files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return files.flatMap((file) => {
-    try {
-      const record = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Omit<HostSlots, 'stale'>;
-      return [{ ...record, stale: now - Date.parse(record.updatedAt) > 15_000 }];
-    } catch {
-      return [];
-    }
-  });
 }
 
 function percentile(values: number[], p: number): number | null {

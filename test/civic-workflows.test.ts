@@ -4,7 +4,7 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startOpenAISimulator, type OpenAISimulator } from '../deploy/dev/openai-simulator';
-import { RoutingStore } from '../activities/routing-store';
+import { RoutingStore } from '../stores/routing-store';
 import type { RoutingMatrixInput } from '../common/routing-matrix';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { startCivicWorkflow } from '../client/civic-workflows';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoutingStore } from '../activities/routing-store';
+import { RoutingStore } from '../stores/routing-store';
 import { submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';
 import type { RoutingMatrixInput } from '../common/routing-matrix';

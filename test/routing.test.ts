@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { type ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readRoutingEvents } from '../activities/routing';
-import { RoutingStore } from '../activities/routing-store';
+import { RoutingStore } from '../stores/routing-store';
 import { runSmokeTest } from '../client/smoke';
 import { submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';

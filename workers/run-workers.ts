@@ -3,7 +3,7 @@ import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/w
 import { AlertSender, FileLedger, type ModelHostTarget } from '../activities';
 import type { PlatformEnv } from '../platform/env';
 import type { JsonLogger } from '../platform/logger';
-import { RoutingStore } from '../activities/routing-store';
+import { RoutingStore } from '../stores/routing-store';
 import { createInferenceWorkers } from './inference-worker';
 import { createProviderWorkers } from './provider-worker';
 import { startQueueMonitor } from './queue-monitor';

@@ -5,7 +5,7 @@ import type { ModelCallPolicy } from '../../platform/env';
 import { type HostDownDetails, type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
 import type { JsonLogger } from '../../platform/logger';
 import { redactSecrets } from '../../common/redact';
-import { requestFields, type InferenceRecord, type Ledger } from '../ledger';
+import { requestFields, type InferenceRecord, type Ledger } from '../../stores/ledger';
 import { CallWatchdog } from './call-watchdog';
 import { classifyInferenceError } from './errors';
 import type { HostHealth } from './host-health';
