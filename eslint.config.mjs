@@ -12,7 +12,7 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: { parserOptions: {
         // The lint-probe paths let test/enforcement.test.ts prove the rules fire on virtual files.
-        projectService: { allowDefaultProject: ['workflows/lint-probe.ts', 'client/lint-probe.ts'] },
+        projectService: { allowDefaultProject: ['workflows/lint-probe.ts', 'client/lint-probe.ts', 'common/lint-probe.ts'] },
         tsconfigRootDir: import.meta.dirname,
       }, },
     rules: {
@@ -53,6 +53,27 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // common/ is what workflows may import: as deterministic as they are, and the bottom layer.
+    files: ['common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'common/ is pure (workflows import it): no Node built-ins. Node-side shared code lives in platform/.' })),
+            { name: 'ollama', message: 'common/ is pure: only activities/inference/ may import ollama.' },
+          ],
+          patterns: [
+            { group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity'], message: 'common/ is pure: @temporalio/common and @temporalio/workflow only.' },
+            { group: ['ollama/*'], message: 'common/ is pure: only activities/inference/ may import ollama.' },
+            { group: ['**/client', '**/client/**', '**/workers', '**/workers/**', '**/activities', '**/activities/**', '**/stores', '**/stores/**', '**/platform', '**/platform/**', '**/config', '**/config/**'], message: 'common/ is the bottom layer: it imports nothing above it.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'common/ is pure (workflows import it): read the environment in platform/env.ts.' }],
     },
   },
 );

@@ -10,7 +10,7 @@ import { CallWatchdog } from './call-watchdog';
 import { classifyInferenceError } from './errors';
 import type { HostHealth } from './host-health';
 import { resolveModel } from './model-aliases';
-import { FAILURE, MODEL_TIMEOUT, WAIT_FAILURE } from '../../common/failures';
+import { FAILURE, MODEL_TIMEOUT, UNKNOWN_FAILURE, WAIT_FAILURE } from '../../common/failures';
 
 export { resolveModel };
 
@@ -183,7 +183,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
           log.warn('inference found its host down; the request waits for it', { cause: failure.message });
           throw hostDown();
         }
-        await fail('error', failure.type ?? 'Unknown', outputTokens);
+        await fail('error', failure.type ?? UNKNOWN_FAILURE, outputTokens);
         log.warn('inference failed', { errorType: failure.type, message: failure.message, latencyMs: Date.now() - startedAt });
         throw failure;
       } finally {
