@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { InferencePayload } from '../common/contract';
+import { canonicalJson } from '../common/canonical-json';
 import { ADMISSION_FAILURE } from '../common/failures';
 
 /** Memo key of a request run: a fingerprint per payload field, so a reused key can be checked. */
@@ -20,23 +21,12 @@ export class IdempotencyConflictError extends Error {
   }
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
-}
-
 /** A short hash per top-level field: names what differs without copying prompts out of the (encrypted) history. */
 export function payloadFingerprint(payload: InferencePayload): Record<string, string> {
   return Object.fromEntries(
     Object.keys(payload)
       .sort()
-      .map((field) => [field, createHash('sha256').update(canonical((payload as Record<string, unknown>)[field])).digest('hex').slice(0, 16)]),
+      .map((field) => [field, createHash('sha256').update(canonicalJson((payload as Record<string, unknown>)[field])).digest('hex').slice(0, 16)]),
   );
 }
 
