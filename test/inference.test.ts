@@ -6,7 +6,7 @@ import { freePort } from '../deploy/temporal/dev-server';
 import { InvalidPayloadError, inferenceWorkflowId, submitInference } from '../client/submit-inference';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import type { InferencePayloadInput } from '../common/contract';
-import type { priorityProbe } from '../workflows';
+import type { priorityProbe } from './support/workflows';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
 
