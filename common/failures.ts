@@ -62,6 +62,13 @@ export const ADMISSION_FAILURE = {
   idempotencyConflict: 'IdempotencyConflict',
 } as const;
 
+/** How an attempt that raised nothing of ours ended, as the ledger records it. */
+export const ATTEMPT_FAILURE = {
+  timedOut: 'ActivityTimedOut',
+  cancelled: 'Cancelled',
+  workerLost: 'WorkerLost',
+} as const;
+
 /** What a failure is called when nothing in its cause chain names it. */
 export const UNKNOWN_FAILURE = 'Unknown';
 
@@ -86,6 +93,7 @@ export const ALL_FAILURE_TYPES: readonly string[] = [
   ...Object.values(CALLBACK_FAILURE),
   ...Object.values(CIVIC_FAILURE),
   ...Object.values(ADMISSION_FAILURE),
+  ...Object.values(ATTEMPT_FAILURE),
   UNKNOWN_FAILURE,
 ];
 

@@ -10,7 +10,7 @@ import { CallWatchdog } from './call-watchdog';
 import { classifyInferenceError } from './errors';
 import type { HostHealth } from './host-health';
 import { resolveModel } from './model-aliases';
-import { FAILURE, MODEL_TIMEOUT, UNKNOWN_FAILURE, WAIT_FAILURE } from '../../common/failures';
+import { ATTEMPT_FAILURE, FAILURE, MODEL_TIMEOUT, UNKNOWN_FAILURE, WAIT_FAILURE } from '../../common/failures';
 
 export { resolveModel };
 
@@ -173,7 +173,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
         if (ctx.cancellationSignal.aborted) {
           // The SDK's reason: CANCELLED (the workflow asked), TIMED_OUT (a Temporal timeout), WORKER_SHUTDOWN, …
           const reason = ctx.cancellationSignal.reason instanceof Error ? ctx.cancellationSignal.reason.message : String(ctx.cancellationSignal.reason);
-          await fail(reason === 'TIMED_OUT' ? 'timeout' : 'cancelled', reason === 'TIMED_OUT' ? 'ActivityTimedOut' : 'Cancelled', outputTokens);
+          await fail(reason === 'TIMED_OUT' ? 'timeout' : 'cancelled', reason === 'TIMED_OUT' ? ATTEMPT_FAILURE.timedOut : ATTEMPT_FAILURE.cancelled, outputTokens);
           log.warn('inference cancelled', { reason, outputTokens });
           throw ctx.cancellationSignal.reason ?? error;
         }
@@ -256,7 +256,7 @@ async function recordLostAttempt(ledger: Ledger, base: RecordBase, progress: Att
     tokensPerSecond: 0,
     doneReason: null,
     outcome: 'worker_lost',
-    errorType: 'WorkerLost',
+    errorType: ATTEMPT_FAILURE.workerLost,
   });
   log.warn('the previous attempt was lost with its worker; recorded', { lostAttempt: previous, lastHeartbeat: progress });
 }
