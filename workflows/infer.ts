@@ -73,7 +73,8 @@ function queueTtlMs(request: InferencePayload): number | undefined {
   return request.lane === 'experimental' ? (request.ttl_seconds ?? DEFAULT_EXPERIMENTAL_TTL_SECONDS) * 1000 : undefined;
 }
 
-function localActivity(request: InferencePayload, scheduleToStartMs: number | undefined) {
+/** The lane inference activity (an ordinary activity on the lane queue the model host's worker serves; not a local activity). */
+function laneInferenceActivity(request: InferencePayload, scheduleToStartMs: number | undefined) {
   // proxyActivities returns a Proxy: keep it whole (spreading it loses the activity functions).
   return proxyActivities<InferenceActivities>({
     taskQueue: laneQueue(request.lane),
@@ -127,7 +128,7 @@ async function runLocalRoute(request: InferencePayload, workflowId: string, rout
       scheduleToStartMs = left > 0 ? left : undefined;
     }
     try {
-      return { kind: 'ok', result: await localActivity(request, scheduleToStartMs).runInference({ request, workflowId, route }) };
+      return { kind: 'ok', result: await laneInferenceActivity(request, scheduleToStartMs).runInference({ request, workflowId, route }) };
     } catch (error) {
       if (isCancellation(error)) throw error;
       if (expiredInQueue(error)) {
