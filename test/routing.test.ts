@@ -20,6 +20,7 @@ import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
 import { routedProviders, type QueueStatus } from '../client/queue-admin';
 import { resumeLanes } from '../platform/lane-admin';
+import { inferencePayload } from './support/fixtures';
 
 const CLOUD_KEY = 'sk-test-civicos-cloud-key-0123456789abcdef';
 let temporal: TestTemporal;
@@ -41,19 +42,20 @@ function testMatrix(overrides: (m: RoutingMatrixInput) => void = () => undefined
   return m;
 }
 
-const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput => ({
-  agent_id: 'routing-test',
-  calling_skill: 'routing',
-  model: 'local/qwen-14b',
-  priority: 'high',
-  lane: 'prod',
-  task_class: 'summary',
-  system_prompt: '',
-  user_prompt: `route me ${uniqueId('r')}`,
-  max_tokens: 64,
-  callback: 'none',
-  ...overrides,
-});
+const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput =>
+  inferencePayload({
+    agent_id: 'routing-test',
+    calling_skill: 'routing',
+    model: 'local/qwen-14b',
+    priority: 'high',
+    lane: 'prod',
+    task_class: 'summary',
+    system_prompt: '',
+    user_prompt: `route me ${uniqueId('r')}`,
+    max_tokens: 64,
+    callback: 'none',
+    ...overrides,
+  });
 
 /** The real `civicos` binary as a subprocess, against this file's namespace and data directory. */
 function civicos(...args: string[]): Promise<{ code: number; out: string; err: string }> {
