@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRoutingEvents } from '../activities/routing';
+import { readRoutingEvents } from '../stores/routing-events';
 import { RoutingStore } from '../stores/routing-store';
 import { submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';

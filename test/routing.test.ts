@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { type ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readRoutingEvents } from '../activities/routing';
+import { readRoutingEvents } from '../stores/routing-events';
 import { RoutingStore } from '../stores/routing-store';
 import { runSmokeTest } from '../client/smoke';
 import { submitInference } from '../client/submit-inference';
