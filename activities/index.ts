@@ -1,16 +1,16 @@
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import type { AlertSink } from './alerts';
 import { createCallbackActivities } from './callbacks';
 import { createCivicActivities } from './civic';
-import { FileLedger } from './ledger';
+import { FileLedger } from '../stores/ledger';
 import { createQueueRecordActivities } from './queue-records';
 import { createRoutingActivities } from './routing';
 import { createSloActivities, type SloSources } from './slo';
-import { readSecret } from '../common/env';
 
 export { createInferenceActivities, type ModelHostTarget, type InferenceDeps } from './inference/ollama-inference';
-export { FileLedger, type Ledger, type InferenceRecord } from './ledger';
+export { FileLedger, type Ledger, type InferenceRecord } from '../stores/ledger';
 export { AlertSender, type Alert, type AlertSink } from './alerts';
+export { createProviderActivities } from './routing';
 
 export interface ActivityDeps {
   logger: JsonLogger;
@@ -28,7 +28,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallbackActivities({ logger: deps.logger }),
     ...createQueueRecordActivities({ ledger: new FileLedger(deps.dataDir), logger: deps.logger }),
-    ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger, secret: deps.secret ?? ((name) => readSecret(name)) }),
+    ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger }),
     ...createCivicActivities({ logger: deps.logger, dataDir: deps.dataDir }),
     ...createSloActivities({ logger: deps.logger, sources: deps.sloSources ?? (() => Promise.reject(new Error('the SLO report needs a Temporal client: run it on the workflow worker (runWorkers)'))) }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {

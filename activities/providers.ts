@@ -1,53 +1,12 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { FAILURE } from '../common/contract';
-import type { InferenceResult, ProviderCallInput } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
+import { FAILURE, PROVIDER_FAILURE } from '../common/failures';
+import { inferenceTimeoutMs, type InferenceResult, type ProviderCallInput } from '../common/inference';
+import type { JsonLogger } from '../platform/logger';
 import { redactSecrets } from '../common/redact';
 import type { Provider, RoutingMatrix } from '../common/routing-matrix';
-import { requestFields, type Ledger } from './ledger';
-
-export const PROVIDER_FAILURE = {
-  budgetExceeded: 'CloudBudgetExceeded',
-  keyMissing: 'CloudKeyMissing',
-  auth: 'ProviderAuthRefused',
-} as const;
-
-interface SpendRecord {
-  ts: string;
-  workflowId: string;
-  provider: string;
-  model: string;
-  taskClass: string;
-  reason: string;
-  promptTokens: number;
-  outputTokens: number;
-  costUsd: number;
-}
-
-/** Cloud spend, one JSON line per call: `<data>/ledger/cloud/YYYY-MM.jsonl`. */
-export class CloudSpendLedger {
-  private readonly dir: string;
-  constructor(dataDir: string) {
-    this.dir = path.join(dataDir, 'ledger', 'cloud');
-  }
-  append(record: SpendRecord): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    fs.appendFileSync(path.join(this.dir, `${record.ts.slice(0, 7)}.jsonl`), `${JSON.stringify(record)}\n`);
-  }
-  month(now: Date): SpendRecord[] {
-    try {
-      return fs
-        .readFileSync(path.join(this.dir, `${now.toISOString().slice(0, 7)}.jsonl`), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as SpendRecord);
-    } catch {
-      return [];
-    }
-  }
-}
+import { type CloudSpendLedger, CloudSpendUnreadableError, type SpendRecord } from '../stores/cloud-spend';
+import type { Ledger } from '../stores/ledger';
+import { chatMessages, completedRecord, completedResult, failedRecord, startAttempt, tokensPerSecond, type AttemptStart } from './model-call';
 
 interface ChatCompletion {
   model?: string;
@@ -62,23 +21,35 @@ interface ChatCompletion {
  * matrix's envelope before the call and recorded after it.
  */
 export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: JsonLogger; secret: (name: string) => string | undefined }) {
+  const callProvider = createCall(deps);
+  /** Every attempt goes to the inference ledger, failed ones too (with the failure's type). */
   return async function runProvider(input: ProviderCallInput, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
+    const ctx = Context.current();
+    const attempt = startAttempt(ctx.info, { workflowId: input.workflowId, request: input.request, model: input.route.model, host: input.route.provider, simulated: false, provider: 'openai-compatible' });
+    try {
+      return await callProvider(input, attempt, matrix, matrixVersion);
+    } catch (error) {
+      const errorType = error instanceof ApplicationFailure ? (error.type ?? 'ApplicationFailure') : error instanceof Error ? error.name : 'Error';
+      await deps.ledger.append(failedRecord(attempt, ctx.cancellationSignal.aborted ? 'cancelled' : 'error', errorType));
+      throw error;
+    }
+  };
+}
+
+function createCall(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: JsonLogger; secret: (name: string) => string | undefined }) {
+  return async function callProvider(input: ProviderCallInput, attempt: AttemptStart, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
     const { request, route, workflowId } = input;
     const provider: Provider | undefined = matrix.providers[route.provider];
-    if (!provider?.baseUrl) throw ApplicationFailure.nonRetryable(`provider ${route.provider} has no baseUrl in routing matrix v${matrixVersion}`, 'ProviderMisconfigured');
+    if (!provider?.baseUrl) throw ApplicationFailure.nonRetryable(`provider ${route.provider} has no baseUrl in routing matrix v${matrixVersion}`, PROVIDER_FAILURE.misconfigured);
     const ctx = Context.current();
     const cloud = provider.placement === 'cloud';
     const estimate = cloud ? estimateCostUsd(provider, request.system_prompt.length + request.user_prompt.length, request.max_tokens) : 0;
-    if (cloud) enforceEnvelope(deps.spend.month(new Date()), matrix, estimate, route.provider);
+    if (cloud) enforceEnvelope(readSpend(deps.spend), matrix, estimate, route.provider);
     const key = provider.apiKeyEnv ? deps.secret(provider.apiKeyEnv) : undefined;
     if (provider.apiKeyEnv && !key) {
       throw ApplicationFailure.nonRetryable(`provider ${route.provider}: environment variable ${provider.apiKeyEnv} is not set; set it on the workflow worker`, PROVIDER_FAILURE.keyMissing);
     }
     const startedAt = Date.now();
-    const messages = [
-      ...(request.system_prompt ? [{ role: 'system', content: redactSecrets(request.system_prompt) }] : []),
-      { role: 'user', content: redactSecrets(request.user_prompt) },
-    ];
     let response: Response;
     try {
       response = await fetch(`${provider.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
@@ -86,12 +57,12 @@ export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLe
         headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
         body: JSON.stringify({
           model: route.model,
-          messages,
+          messages: chatMessages(request, { jsonHint: true }),
           max_tokens: request.max_tokens,
           ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
           ...(request.format === 'json' ? { response_format: { type: 'json_object' } } : {}),
         }),
-        signal: AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(60_000 + request.max_tokens * 250)]),
+        signal: AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(inferenceTimeoutMs(request.max_tokens))]),
       });
     } catch (error) {
       throw ApplicationFailure.retryable(`provider ${route.provider} unreachable: ${redactSecrets((error as Error).message)}`, FAILURE.hostUnreachable);
@@ -110,49 +81,23 @@ export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLe
     const outputTokens = completion.usage?.completion_tokens ?? 0;
     const costUsd = cloud ? round6(((provider.pricePer1kInputTokensUsd ?? 0) * promptTokens + (provider.pricePer1kOutputTokensUsd ?? 0) * outputTokens) / 1000) : 0;
     const doneReason = completion.choices?.[0]?.finish_reason === 'length' ? 'length' : 'stop';
-    const result: InferenceResult = {
-      text,
-      requestedModel: request.model,
-      model: route.model,
-      provider: 'openai-compatible',
-      host: route.provider,
-      simulated: false,
-      attempts: ctx.info.attempt,
-      queueWaitMs: Math.max(0, startedAt - ctx.info.currentAttemptScheduledTimestampMs),
-      modelLatencyMs: latencyMs,
-      promptTokens,
-      outputTokens,
-      tokensPerSecond: latencyMs > 0 ? Math.round((outputTokens / (latencyMs / 1000)) * 10) / 10 : 0,
-      doneReason,
-      lane: request.lane,
-      priority: request.priority,
-      costUsd,
-    };
+    const result = completedResult(request, attempt, { text, provider: 'openai-compatible', latencyMs, promptTokens, outputTokens, tokensPerSecond: tokensPerSecond(outputTokens, latencyMs / 1000), doneReason, costUsd });
     if (cloud) {
       deps.spend.append({ ts: new Date().toISOString(), workflowId, provider: route.provider, model: route.model, taskClass: request.task_class, reason: input.cloudReason ?? 'unknown', promptTokens, outputTokens, costUsd });
     }
-    await deps.ledger.append({
-      ts: new Date(startedAt).toISOString(),
-      workflowId,
-      activityId: ctx.info.activityId,
-      attempt: ctx.info.attempt,
-      ...requestFields(request),
-      model: route.model,
-      host: route.provider,
-      simulated: false,
-      queueWaitMs: result.queueWaitMs,
-      latencyMs,
-      promptTokens,
-      outputTokens,
-      tokensPerSecond: result.tokensPerSecond,
-      doneReason,
-      outcome: 'ok',
-      errorType: null,
-      provider: 'openai-compatible',
-    });
+    await deps.ledger.append(completedRecord(attempt, result));
     deps.logger.info(cloud ? 'cloud inference completed' : 'provider inference completed', { workflowId, provider: route.provider, model: route.model, taskClass: request.task_class, reason: input.cloudReason, costUsd, latencyMs });
     return result;
   };
+}
+
+function readSpend(spend: CloudSpendLedger): SpendRecord[] {
+  try {
+    return spend.month(new Date());
+  } catch (error) {
+    if (error instanceof CloudSpendUnreadableError) throw ApplicationFailure.nonRetryable(error.message, PROVIDER_FAILURE.spendUnreadable);
+    throw error;
+  }
 }
 
 function estimateCostUsd(provider: Provider, promptChars: number, maxTokens: number): number {

@@ -1,19 +1,21 @@
 import type { QueueRecordActivities } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { resolveModel } from './inference/model-aliases';
-import { requestFields, type Ledger } from './ledger';
+import { requestFields, type Ledger } from '../stores/ledger';
+import { FAILURE } from '../common/failures';
 
 /** Ledger records for outcomes decided in workflow code, so the ledger has every request's fate. */
 export function createQueueRecordActivities(deps: { ledger: Ledger; logger: JsonLogger }): QueueRecordActivities {
   return {
-    async recordQueueExpiry({ request, workflowId, waitedMs }) {
+    async recordQueueExpiry({ request, workflowId, waitedMs, route }) {
       await deps.ledger.append({
         ts: new Date().toISOString(),
         workflowId,
         activityId: '-',
         attempt: 0,
         ...requestFields(request),
-        model: resolveModel(request.model),
+        // The route's model: the request named an alias whose route may not be the default's.
+        model: route?.model ?? resolveModel(request.model),
         host: '-',
         simulated: false,
         queueWaitMs: waitedMs,
@@ -23,7 +25,7 @@ export function createQueueRecordActivities(deps: { ledger: Ledger; logger: Json
         tokensPerSecond: 0,
         doneReason: null,
         outcome: 'expired',
-        errorType: 'QueueTtlExpired',
+        errorType: FAILURE.queueTtlExpired,
       });
       deps.logger.warn('experimental request expired in the queue', { workflowId, lane: request.lane, experimentTag: request.experiment_tag, waitedMs });
     },

@@ -1,48 +1,38 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { RoutingActivities, RoutingLedgerEvent } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
-import { FileLedger } from './ledger';
-import { recordRoutingMetrics } from './platform-metrics';
-import { CloudSpendLedger, createProviderCaller } from './providers';
-import { RoutingStore } from './routing-store';
+import type { ProviderActivities, RoutingActivities, RoutingLedgerEvent } from '../common/inference';
+import type { JsonLogger } from '../platform/logger';
+import { FileLedger } from '../stores/ledger';
+import { CloudSpendLedger } from '../stores/cloud-spend';
+import { createProviderCaller } from './providers';
+import { appendRoutingEvent } from '../stores/routing-events';
+import { RoutingStore } from '../stores/routing-store';
 
 /**
  * Routing activities on the workflow queue: the matrix enters a workflow only through
  * `loadRoutingMatrix`, so the version it used is in the workflow's history; fallbacks and cloud
  * decisions go to `<data>/ledger/routing/YYYY-MM-DD.jsonl` and the log.
  */
-export function createRoutingActivities(deps: { dataDir: string; logger: JsonLogger; secret: (name: string) => string | undefined }): RoutingActivities {
+export function createRoutingActivities(deps: { dataDir: string; logger: JsonLogger }): RoutingActivities {
   const store = new RoutingStore(deps.dataDir);
-  const runProvider = createProviderCaller({ ledger: new FileLedger(deps.dataDir), spend: new CloudSpendLedger(deps.dataDir), logger: deps.logger, secret: deps.secret });
-  const routingDir = path.join(deps.dataDir, 'ledger', 'routing');
   return {
     async loadRoutingMatrix() {
       return store.current();
     },
     async recordRoutingEvent(event: RoutingLedgerEvent) {
-      const ts = new Date().toISOString();
-      fs.mkdirSync(routingDir, { recursive: true });
-      fs.appendFileSync(path.join(routingDir, `${ts.slice(0, 10)}.jsonl`), `${JSON.stringify({ ts, ...event })}\n`);
-      recordRoutingMetrics(event);
+      appendRoutingEvent(deps.dataDir, event);
       const log = event.kind === 'cloud_allowed' ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
       log(`routing ${event.kind}: ${event.from} → ${event.to ?? 'none'} (${event.reason})`, { ...event });
     },
+  };
+}
+
+/** The provider call, served on the provider task queues (workers/provider-worker.ts) with the matrix in force. */
+export function createProviderActivities(deps: { dataDir: string; logger: JsonLogger; secret: (name: string) => string | undefined }): ProviderActivities {
+  const store = new RoutingStore(deps.dataDir);
+  const runProvider = createProviderCaller({ ledger: new FileLedger(deps.dataDir), spend: new CloudSpendLedger(deps.dataDir), logger: deps.logger, secret: deps.secret });
+  return {
     async runProviderInference(input) {
       const { version, matrix } = store.current();
       return await runProvider(input, matrix, version);
     },
   };
-}
-
-export function readRoutingEvents(dataDir: string, day = new Date().toISOString().slice(0, 10)): Array<RoutingLedgerEvent & { ts: string }> {
-  try {
-    return fs
-      .readFileSync(path.join(dataDir, 'ledger', 'routing', `${day}.jsonl`), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as RoutingLedgerEvent & { ts: string });
-  } catch {
-    return [];
-  }
 }

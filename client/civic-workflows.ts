@@ -1,17 +1,19 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { durationMs } from '../common/duration';
+import { admit, resolveAdmission, type Admission } from './admission';
 import { PRIORITY_KEY, WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import { EXECUTION_TIMEOUT_GRACE_MS } from '../common/reliability-contract';
 import { contractFor, type WorkflowName } from '../common/workflow-contracts';
 import { searchAttributesFor, validateWorkflowInput, workflowIdFor, type WorkflowInput } from '../common/workflow-inputs';
+import { ProblemsError } from '../common/failures';
 
-export class InvalidWorkflowInputError extends Error {
+export class InvalidWorkflowInputError extends ProblemsError {
   override readonly name = 'InvalidWorkflowInputError';
   constructor(
     readonly workflow: string,
-    readonly problems: string[],
+    problems: string[],
   ) {
-    super(`invalid ${workflow} input:\n  - ${problems.join('\n  - ')}`);
+    super(`invalid ${workflow} input`, problems);
   }
 }
 
@@ -24,21 +26,29 @@ export interface CivicStart {
 /**
  * Starts a CivicOS workflow under its business key, or attaches to the run that key already has:
  * the contract's reuse policy decides about closed runs (a completed day is never redone, a failed
- * one may be), its conflict policy about running ones. Search attributes are set at start so the
+ * one may be), its conflict policy about running ones. New work is admitted against its lane's cap
+ * (`QueueFull` past it, alerted for prod). Search attributes are set at start so the
  * run is filterable in the Web UI from its first moment.
  */
-export async function startCivicWorkflow<N extends WorkflowName>(client: Client, workflow: N, input: unknown, options: { taskQueue?: string } = {}): Promise<CivicStart> {
+export async function startCivicWorkflow<N extends WorkflowName>(
+  client: Client,
+  workflow: N,
+  input: unknown,
+  options: { taskQueue?: string; /** Overrides the contract's reuse policy for this start (a redo of a degraded run). */ reusePolicy?: 'ALLOW_DUPLICATE' } & Partial<Admission> = {},
+): Promise<CivicStart> {
   const validation = validateWorkflowInput(workflow, input);
   if (!validation.ok) throw new InvalidWorkflowInputError(workflow, validation.problems);
   const contract = contractFor(workflow);
   const args: WorkflowInput<N> = validation.value;
   const workflowId = workflowIdFor(contract, args as Record<string, unknown>);
+  // Runs share their lane's cap with inference requests; a rerun of an existing key attaches, never refused.
+  await admit(client, resolveAdmission(options), { lane: contract.lane, workflowId, subject: workflowId, agentId: 'civicos-run' });
   try {
     const handle = await client.workflow.start(contract.workflowType, {
       taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
       workflowId,
       args: [args],
-      workflowIdReusePolicy: contract.idempotency.reusePolicy,
+      workflowIdReusePolicy: options.reusePolicy ?? contract.idempotency.reusePolicy,
       workflowIdConflictPolicy: contract.idempotency.conflictPolicy,
       // The run enforces its own deadline (and alerts); this is the server-side backstop.
       workflowExecutionTimeout: durationMs(contract.timeouts.workflow) + EXECUTION_TIMEOUT_GRACE_MS,

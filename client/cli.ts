@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../common/env';
-import { CliUsageError, createContext, type RegisterCommand } from './commands/context';
+import { ConfigError } from '../platform/env';
+import { CliUsageError, createContext, ExitWith, type RegisterCommand } from './commands/context';
 import { registerDevServer } from './commands/dev-server';
 import { registerInfer } from './commands/infer';
 import { registerQueue } from './commands/queue';
@@ -12,15 +12,18 @@ import { registerKb } from './commands/kb';
 import { registerRun } from './commands/run';
 import { registerSchedules } from './commands/schedules';
 import { registerSlo } from './commands/slo';
+import { registerTemporal } from './commands/temporal';
+import { IdempotencyConflictError } from './idempotency';
 import { InvalidPayloadError } from './submit-inference';
 
 /** Every command of the CLI; a new command is one module and one line here. */
-const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerSlo];
+const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerTemporal, registerSlo];
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (arguments, payload, configuration). */
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof ExitWith) return error.code;
   if (error instanceof CommanderError) return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? 0 : 2;
-  if (error instanceof ConfigError || error instanceof InvalidPayloadError || error instanceof CliUsageError) return 2;
+  if (error instanceof ConfigError || error instanceof InvalidPayloadError || error instanceof CliUsageError || error instanceof IdempotencyConflictError) return 2;
   return 1;
 }
 
@@ -29,6 +32,8 @@ export async function runCli(argv: string[]): Promise<number> {
   const program = new Command('civicos')
     .description('CivicOS Workflows: AI workflows on Temporal and local Ollama models')
     .showHelpAfterError()
+    // Options after a command belong to it (`civicos temporal workflow list --query …` passes them on).
+    .enablePositionalOptions()
     .exitOverride();
   for (const register of COMMANDS) register(program, ctx);
   try {
@@ -36,15 +41,15 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const code = exitCodeFor(error);
-    if (!(error instanceof CommanderError)) process.stderr.write(`civicos: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (!(error instanceof CommanderError) && !(error instanceof ExitWith)) process.stderr.write(`civicos: ${error instanceof Error ? error.message : String(error)}\n`);
     return code;
   } finally {
     await ctx.close();
   }
 }
 
-// `npx civicos` runs the bin through a link named `civicos` (no .js), `node bin/civicos.js` through the file.
-if (require.main === module || /(^|\/)civicos(\.js)?$/.test(process.argv[1] ?? '')) {
+// `tsx client/cli.ts …` (npm start, npm run civicos); bin/civicos.js calls runCli itself.
+if (require.main === module) {
   void runCli(process.argv).then((code) => {
     process.exitCode = code;
   });

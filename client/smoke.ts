@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { InferenceResult } from '../common/inference';
 import { qualityGateFailure } from '../common/quality-gate';
-import { submitInference } from './submit-inference';
+import { submitInference, type SubmitOptions } from './submit-inference';
 
 export interface SmokeReport {
   ok: boolean;
@@ -11,7 +11,7 @@ export interface SmokeReport {
 }
 
 /** The runbook's smoke test: one prod inference on `local/qwen-14b`, end to end through the workers. */
-export async function runSmokeTest(client: Client, options: { timeoutMs?: number; now?: Date } = {}): Promise<SmokeReport> {
+export async function runSmokeTest(client: Client, options: { timeoutMs?: number; now?: Date } & SubmitOptions = {}): Promise<SmokeReport> {
   const stamp = (options.now ?? new Date()).toISOString().replace(/[^0-9]/g, '').slice(0, 17);
   const submission = await submitInference(client, {
     agent_id: 'runbook',
@@ -24,7 +24,7 @@ export async function runSmokeTest(client: Client, options: { timeoutMs?: number
     max_tokens: 48,
     callback: 'none',
     idempotency_key: `smoke-${stamp}`,
-  });
+  }, { policy: options.policy, alerts: options.alerts });
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await Promise.race([

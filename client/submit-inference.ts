@@ -1,39 +1,29 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { validateInferencePayload, type InferencePayload } from '../common/contract';
-import type { InferenceResult } from '../common/inference';
 import type { AlertSink } from '../activities/alerts';
-import { loadEnv, type QueuePolicy } from '../common/env';
-import { laneQueue, PRIORITY_KEY, WORKFLOW_TASK_QUEUE, type Lane } from '../common/lanes';
-import { admittedCount } from './queue-admin';
-import { SA } from '../common/search-attributes';
+import { laneQueue, PRIORITY_KEY, WORKFLOW_TASK_QUEUE } from '../common/lanes';
+import { admit, resolveAdmission, type Admission } from './admission';
+import { requestSearchAttributes } from '../common/search-attributes';
+import { assertSameRequest, PAYLOAD_FINGERPRINT_MEMO, payloadFingerprint } from './idempotency';
 import type { inferenceRequest } from '../workflows';
-import { recordQueueFullRefusal } from '../activities/platform-metrics';
+import { canonicalJson } from '../common/canonical-json';
+import { ProblemsError } from '../common/failures';
 
-export class InvalidPayloadError extends Error {
+export class InvalidPayloadError extends ProblemsError {
   override readonly name = 'InvalidPayloadError';
-  constructor(readonly problems: string[]) {
-    super(`invalid inference payload:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('invalid inference payload', problems);
   }
 }
 
-/** The lane's admission cap is reached: nothing was started; retry later or raise the cap. */
-export class QueueFullError extends Error {
-  override readonly name = 'QueueFull';
-  constructor(
-    readonly lane: Lane,
-    readonly admitted: number,
-    readonly cap: number,
-  ) {
-    super(`QueueFull: lane ${lane} has ${admitted} unfinished requests (cap ${cap}); nothing was submitted. Retry later, or raise CIVICOS_QUEUE_CAP_${lane.toUpperCase()}`);
-  }
-}
+export { QueueFullError } from './admission';
 
 export interface SubmitOptions {
   taskQueue?: string;
-  /** Admission caps and the default experimental TTL; defaults are the env defaults. */
-  policy?: Pick<QueuePolicy, 'capProd' | 'capExperimental' | 'experimentalTtlSeconds'>;
-  /** Where a refused prod submit is alerted. */
+  /** Admission caps and the default experimental TTL; default: this process's environment. */
+  policy?: Admission['policy'];
+  /** Where a refused prod submit is alerted; default: the alert sink of this process's environment. */
   alerts?: AlertSink;
 }
 
@@ -44,11 +34,24 @@ export interface Submission {
   handle: WorkflowHandle<typeof inferenceRequest>;
 }
 
-/** Workflow ID of a request: its idempotency key, or a stable hash of everything that defines it. */
-export function inferenceWorkflowId(payload: InferencePayload): string {
+/** Longest readable part (agent, skill) of a request workflow ID. */
+const ID_PART_MAX = 48;
+
+/** A readable part of a workflow ID: letters, digits, dot, dash and underscore; `:` separates parts. */
+function idPart(value: string): string {
+  return value.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, ID_PART_MAX) || '-';
+}
+
+/**
+ * Workflow ID of a request: `inference:<idempotency_key>`, or, for an un-keyed request,
+ * `inference:<agent_id>:<calling_skill>:<YYYYMMDD>:<hash>` where the hash covers the whole payload
+ * (nested fields too). The UTC day is part of it: the same un-keyed payload tomorrow is a new request.
+ */
+export function inferenceWorkflowId(payload: InferencePayload, now: Date = new Date()): string {
   if (payload.idempotency_key) return `inference:${payload.idempotency_key}`;
-  const canonical = JSON.stringify(payload, Object.keys(payload).sort());
-  return `inference:sha256-${createHash('sha256').update(canonical).digest('hex').slice(0, 32)}`;
+  const hash = createHash('sha256').update(canonicalJson(payload)).digest('hex').slice(0, 16);
+  const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+  return `inference:${idPart(payload.agent_id)}:${idPart(payload.calling_skill)}:${day}:${hash}`;
 }
 
 /**
@@ -59,12 +62,13 @@ export async function submitInference(client: Client, input: unknown, options: S
   const validation = validateInferencePayload(input);
   if (!validation.ok) throw new InvalidPayloadError(validation.problems);
   const workflowId = inferenceWorkflowId(validation.value);
-  const policy = options.policy ?? DEFAULT_POLICY;
+  const admission = resolveAdmission(options);
+  const { policy } = admission;
   const payload: InferencePayload =
     validation.value.lane === 'experimental' && validation.value.ttl_seconds === undefined
       ? { ...validation.value, ttl_seconds: policy.experimentalTtlSeconds }
       : validation.value;
-  await admit(client, workflowId, payload, policy, options.alerts);
+  await admit(client, admission, { lane: payload.lane, workflowId, subject: laneQueue(payload.lane), agentId: payload.agent_id });
   try {
     const handle = await client.workflow.start<typeof inferenceRequest>('inferenceRequest', {
       taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
@@ -75,47 +79,19 @@ export async function submitInference(client: Client, input: unknown, options: S
       // Workflow tasks and the routing activities on the shared `civicos` queue are ordered by the
       // request's priority too, so an urgent request never waits behind an experimental flood there.
       priority: { priorityKey: PRIORITY_KEY[payload.priority] },
-      typedSearchAttributes: [
-        { key: SA.Lane, value: payload.lane },
-        { key: SA.Priority, value: payload.priority },
-        { key: SA.JobType, value: 'inference-request' },
-        { key: SA.AgentId, value: payload.agent_id },
-        { key: SA.CallingSkill, value: payload.calling_skill },
-        { key: SA.Model, value: payload.model },
-        ...(payload.experiment_tag ? [{ key: SA.ExperimentTag, value: payload.experiment_tag }] : []),
-      ],
+      memo: { [PAYLOAD_FINGERPRINT_MEMO]: payloadFingerprint(payload) },
+      // The workflow sets them too (any starter is counted); here they are visible from the start.
+      typedSearchAttributes: requestSearchAttributes(payload),
     });
+    await assertSameRequest(handle, payload);
     return { workflowId, runId: handle.firstExecutionRunId, handle };
   } catch (error) {
     // A finished run with the same ID: the request was already served; attach to its result.
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      return { workflowId, runId: undefined, handle: client.workflow.getHandle<typeof inferenceRequest>(workflowId) };
+      const handle = client.workflow.getHandle<typeof inferenceRequest>(workflowId);
+      await assertSameRequest(handle, payload);
+      return { workflowId, runId: undefined, handle };
     }
     throw error;
   }
-}
-
-const DEFAULT_POLICY = loadEnv({}).queue;
-
-/**
- * Admission control: a lane holds at most its cap of unfinished requests. A duplicate of an
- * admitted request is never refused (it attaches to the existing run).
- */
-async function admit(client: Client, workflowId: string, payload: InferencePayload, policy: NonNullable<SubmitOptions['policy']>, alerts?: AlertSink): Promise<void> {
-  const cap = payload.lane === 'prod' ? policy.capProd : policy.capExperimental;
-  const admitted = await admittedCount(client, payload.lane);
-  if (admitted < cap) return;
-  const existing = await client.workflow.count(`WorkflowId = "${workflowId}"`);
-  if (existing.count > 0) return;
-  const error = new QueueFullError(payload.lane, admitted, cap);
-  recordQueueFullRefusal(payload.lane);
-  if (payload.lane === 'prod') {
-    await alerts?.send({ kind: 'queue_full', severity: 'critical', lane: 'prod', subject: laneQueue('prod'), message: error.message, details: { admitted, cap, agentId: payload.agent_id } });
-  }
-  throw error;
-}
-
-export async function submitAndWait(client: Client, input: unknown): Promise<{ workflowId: string; result: InferenceResult }> {
-  const submission = await submitInference(client, input);
-  return { workflowId: submission.workflowId, result: await submission.handle.result() };
 }

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
-import { traceHeader, tracer } from '../activities/tracing';
+import { traceHeader, tracer } from '../platform/tracing';
 
 /** Client interceptor: starting a workflow is a span, and its context travels in the start's headers. */
 export const tracingClientInterceptor: WorkflowClientInterceptor = {

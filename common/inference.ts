@@ -34,7 +34,19 @@ export interface InferenceResult {
   costUsd?: number;
 }
 
-export type FallbackReason = 'timeout' | 'unavailable' | 'quality_gate' | 'model_missing' | 'lane_forbidden' | 'policy_refused' | 'budget_exceeded' | 'error';
+export type FallbackReason = 'timeout' | 'unavailable' | 'host_down' | 'quality_gate' | 'model_missing' | 'lane_forbidden' | 'policy_refused' | 'budget_exceeded' | 'error';
+
+/**
+ * Inference outcomes that mean "wait", not "failed": the activity ends with one of these
+ * (non-retryable, so no retry attempt is spent) and infer() schedules the call again.
+ */
+export interface HostDownDetails {
+  host: string;
+  /** ISO time the worker first saw the host down. */
+  since: string;
+  /** How long a prod request waits for the host before falling back (the worker's configuration). */
+  prodWaitMs: number;
+}
 
 export interface FallbackRecord {
   from: string;
@@ -62,6 +74,10 @@ export interface ProviderCallInput {
 export interface RoutingActivities {
   loadRoutingMatrix(): Promise<{ version: number; matrix: RoutingMatrix }>;
   recordRoutingEvent(event: RoutingLedgerEvent): Promise<void>;
+}
+
+/** Activity on the provider task queues (`providerQueue(provider, lane)`): one OpenAI-compatible call. */
+export interface ProviderActivities {
   runProviderInference(input: ProviderCallInput): Promise<InferenceResult>;
 }
 
@@ -93,7 +109,7 @@ export interface InferenceActivities {
 
 /** Workflow-queue activity that records outcomes decided in workflow code (queue TTL expiry). */
 export interface QueueRecordActivities {
-  recordQueueExpiry(input: { request: InferencePayload; workflowId: string; waitedMs: number }): Promise<void>;
+  recordQueueExpiry(input: { request: InferencePayload; workflowId: string; waitedMs: number; route?: RouteTarget }): Promise<void>;
 }
 
 export interface CallbackActivities {

@@ -19,3 +19,11 @@ export const WORKFLOW_TASK_QUEUE = 'civicos';
 export function laneQueue(lane: Lane): string {
   return lane === 'prod' ? 'civicos-inference-prod' : 'civicos-inference-experimental';
 }
+
+/**
+ * Task queue of an OpenAI-compatible provider (cloud, local pilot) on a lane: it pauses and
+ * resumes with the lane, and its worker limits how many calls the provider gets at once.
+ */
+export function providerQueue(provider: string, lane: Lane): string {
+  return `civicos-provider-${provider}-${lane}`;
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LANES, type Lane } from './lanes';
+import { formatZodIssues } from './failures';
 
 /**
  * The routing matrix: versioned data that maps the standard's aliases to a provider and a model,
@@ -19,6 +20,13 @@ export const providerSchema = z.strictObject({
   lanes: z.array(z.enum(LANES)).min(1, 'list at least one lane (prod, experimental)'),
   pricePer1kInputTokensUsd: z.number().min(0).optional(),
   pricePer1kOutputTokensUsd: z.number().min(0).optional(),
+  /**
+   * OpenAI-compatible providers: calls at once per lane and worker process (each lane has its own
+   * task queue `civicos-provider-<name>-<lane>`), so the provider sees at most their sum per process.
+   */
+  concurrency: z
+    .strictObject({ prod: z.number().int().min(1).max(256), experimental: z.number().int().min(1).max(256) })
+    .default({ prod: 4, experimental: 2 }),
 });
 
 export const routeSchema = z.strictObject({
@@ -97,7 +105,7 @@ export type Provider = z.output<typeof providerSchema>;
 export function validateRoutingMatrix(input: unknown): { ok: true; value: RoutingMatrix } | { ok: false; problems: string[] } {
   const parsed = routingMatrixSchema.safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'matrix'}: ${issue.message}`) };
+  return { ok: false, problems: formatZodIssues(parsed.error, { root: 'matrix' }) };
 }
 
 export interface ResolvedRoute {
@@ -133,4 +141,11 @@ export function resolveChain(matrix: RoutingMatrix, requested: string): Resolved
     queue.push(...route.fallback);
   }
   return chain;
+}
+
+/** The OpenAI-compatible providers (cloud, local pilot) of a matrix: each has a task queue per lane (`providerQueue`). */
+export function queuedProviders(matrix: RoutingMatrix): string[] {
+  return Object.entries(matrix.providers)
+    .filter(([, provider]) => provider.kind === 'openai-compatible')
+    .map(([name]) => name);
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { businessWorkflowId, keyField, type WorkflowContract } from './reliability-contract';
-import { SA } from './search-attributes';
+import { SA, SCHEDULED_RUN_JOB_TYPE, type SearchAttributeSetting } from './search-attributes';
 import type { WorkflowName } from './workflow-contracts';
+import { formatZodIssues } from './failures';
 
 /**
  * Inputs of the CivicOS workflows, shared by the client (validates before starting) and the
@@ -16,13 +17,17 @@ export const businessDate = z
 
 const sourceId = (what: string) => z.string({ error: `is required (${what})` }).regex(/^[a-z0-9][a-z0-9-]{1,63}$/, `must be the ${what} (lower-case letters, digits, -)`);
 
-export const dateInputSchema = z.strictObject({ date: businessDate });
+/** Shortens this run's deadline (the contract's `timeouts.workflow`); never longer than it. */
+const deadline = durationSchema.optional();
+
+export const dateInputSchema = z.strictObject({ date: businessDate, deadline });
 export const commsDraftInputSchema = z.strictObject({
   campaignId: sourceId('campaign id from comms-briefs'),
+  deadline,
   /** Shortens the approval window for this run; never longer than the contract's. */
   approvalTimeout: durationSchema.optional(),
 });
-export const decisionBriefInputSchema = z.strictObject({ decisionId: sourceId('decision id from decisions') });
+export const decisionBriefInputSchema = z.strictObject({ decisionId: sourceId('decision id from decisions'), deadline });
 
 export const INPUT_SCHEMAS = {
   'donor-digest': dateInputSchema,
@@ -45,9 +50,7 @@ export function validateWorkflowInput<N extends WorkflowName>(workflow: N, input
   if (parsed.success) return { ok: true, value: parsed.data as WorkflowInput<N> };
   return {
     ok: false,
-    problems: parsed.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')}: unknown field` : `${issue.path.map(String).join('.') || 'input'}: ${issue.message}`,
-    ),
+    problems: formatZodIssues(parsed.error, { root: 'input', unknownKeys: 'list' }),
   };
 }
 
@@ -59,14 +62,19 @@ export function workflowIdFor(contract: WorkflowContract, input: Record<string, 
 }
 
 /** What every run of the workflow carries for the Web UI's filters; never prompt text. */
-export function searchAttributesFor(contract: WorkflowContract, overrides: { jobType?: string; agentId?: string; model?: string } = {}) {
+export function searchAttributesFor(contract: WorkflowContract, overrides: { jobType?: string; agentId?: string; model?: string } = {}): SearchAttributeSetting[] {
   return [
     { key: SA.Lane, value: contract.lane },
-    { key: SA.Priority, value: contract.priority },
+    { key: SA.CivicPriority, value: contract.priority },
     { key: SA.JobType, value: overrides.jobType ?? contract.workflow },
     { key: SA.AgentId, value: overrides.agentId ?? contract.agentId },
     { key: SA.CallingSkill, value: contract.callingSkill },
     { key: SA.Model, value: overrides.model ?? contract.model },
     ...(contract.experiment ? [{ key: SA.ExperimentTag, value: contract.experiment.tag }] : []),
   ];
+}
+
+/** What a `scheduledRun` (the schedules' launcher) carries: the contract's, as job `scheduled-run`. */
+export function scheduledRunSearchAttributes(contract: WorkflowContract): SearchAttributeSetting[] {
+  return searchAttributesFor(contract, { jobType: SCHEDULED_RUN_JOB_TYPE, agentId: 'civicos-scheduler' });
 }

@@ -1,20 +1,28 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
+import { startOpenAISimulator, type OpenAISimulator } from '../deploy/dev/openai-simulator';
+import { RoutingStore } from '../stores/routing-store';
+import type { RoutingMatrixInput } from '../common/routing-matrix';
+import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { startCivicWorkflow } from '../client/civic-workflows';
+import { pauseLanes, resumeLanes } from '../platform/lane-admin';
 import { ALL_SEARCH_ATTRIBUTES, SA } from '../common/search-attributes';
 import type { WorkflowName } from '../common/workflow-contracts';
 import { startAlertReceiver } from './support/alert-receiver';
 import { runCliCaptured } from './support/cli';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, type TestTemporal } from './support/temporal';
+import { failureCause } from './support/fixtures';
 
 let temporal: TestTemporal;
 let sim: OllamaSimulator;
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 let receiver: Awaited<ReturnType<typeof startAlertReceiver>>;
+/** The cloud of this file: the matrix points cloud/premium here, so no test can reach the internet whatever keys the environment holds. */
+let cloud: OpenAISimulator;
 
 beforeAll(async () => {
   temporal = await connectTest({ namespace: 'test-civic-workflows' });
@@ -23,22 +31,24 @@ beforeAll(async () => {
   sim = await startOllamaSimulator({ parallel: 2, ttftMs: 5, tokensPerSecond: 0 });
   receiver = await startAlertReceiver();
   platform = await startPlatform(temporal, [{ name: 'sim-a', url: sim.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url } });
+  // The cloud refuses the key this file gives it (401), so a cloud fallback fails fast, offline.
+  cloud = await startOpenAISimulator({ apiKey: 'sk-civic-test-expected-key' });
+  process.env.CIVICOS_TEST_CIVIC_CLOUD_KEY = 'sk-civic-test-other-key';
+  const matrix = JSON.parse(JSON.stringify(DEFAULT_ROUTING_MATRIX)) as RoutingMatrixInput;
+  matrix.providers['cloud-openai'] = { ...matrix.providers['cloud-openai']!, baseUrl: cloud.url, apiKeyEnv: 'CIVICOS_TEST_CIVIC_CLOUD_KEY' };
+  new RoutingStore(platform.env.dataDir).set(matrix, 'test');
 });
 afterAll(async () => {
   await platform?.stop();
   await sim?.close();
   await receiver?.close();
+  await cloud?.close();
+  delete process.env.CIVICOS_TEST_CIVIC_CLOUD_KEY;
   await temporal?.close();
 });
 
 const outputs = (): string => path.join(platform.env.dataDir, 'outputs');
 const read = (relative: string): string => fs.readFileSync(path.join(outputs(), relative), 'utf8');
-
-function failureCause(error: unknown): ApplicationFailure | undefined {
-  let found: ApplicationFailure | undefined;
-  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) if (cause instanceof ApplicationFailure) found = cause;
-  return found;
-}
 
 async function run(workflow: WorkflowName, input: Record<string, string>) {
   const start = await startCivicWorkflow(temporal.client, workflow, input);
@@ -46,6 +56,23 @@ async function run(workflow: WorkflowName, input: Record<string, string>) {
 }
 
 describe('the CivicOS workflows end to end (real Temporal, simulated Ollama)', () => {
+  it('a run that misses its deadline fails with WorkflowDeadlineExceeded and alerts', async () => {
+    // The model lane is paused, so the run waits for its model call until the (shortened) deadline.
+    await pauseLanes(temporal.client, { lanes: 'prod', reason: 'deadline test', by: 'test' });
+    try {
+      const start = await startCivicWorkflow(temporal.client, 'donor-digest', { date: '2026-10-05', deadline: '3s' });
+      const error = await start.handle.result().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      expect(failureCause(error, 'innermost')).toMatchObject({ type: 'WorkflowDeadlineExceeded', message: expect.stringMatching(/deadline of 3s/) });
+      const alert = await eventually(() => receiver.alerts.find((a) => a.kind === 'workflow_failed' && a.subject === 'donor-digest:2026-10-05'), { what: 'workflow_failed alert' });
+      expect(alert.details).toMatchObject({ errorType: 'WorkflowDeadlineExceeded' });
+      expect(fs.existsSync(path.join(outputs(), 'donor-digest', '2026-10-05'))).toBe(false);
+    } finally {
+      await resumeLanes(temporal.client, { lanes: 'prod', by: 'test' });
+    }
+  });
+
+
   it.each([
     ['donor-digest', { date: '2026-11-24' }, 'donor-digest:2026-11-24', /# Donor digest: week ending 2026-11-24[\s\S]*Lindqvist Family Fund/],
     ['grant-deadline-watch', { date: '2026-11-24' }, 'grant-deadline-watch:2026-11-24', /# Grant deadline watch: 2026-11-24[\s\S]*Civic Futures Foundation/],
@@ -66,7 +93,7 @@ describe('the CivicOS workflows end to end (real Temporal, simulated Ollama)', (
     const attributes = (await handle.describe()).typedSearchAttributes;
     const prod = workflow !== 'pilot-grant-summary';
     expect(attributes.get(SA.Lane)).toBe(prod ? 'prod' : 'experimental');
-    expect(attributes.get(SA.Priority)).toBe(workflow === 'ops-monitor' ? 'urgent' : prod ? 'high' : 'normal');
+    expect(attributes.get(SA.CivicPriority)).toBe(workflow === 'ops-monitor' ? 'urgent' : prod ? 'high' : 'normal');
     expect(attributes.get(SA.JobType)).toBe(workflow);
     expect(attributes.get(SA.CallingSkill)).toBe(workflow);
     expect(attributes.get(SA.AgentId)).toMatch(/^civicos-/);
@@ -128,8 +155,11 @@ describe('the CivicOS workflows end to end (real Temporal, simulated Ollama)', (
       expect((await viaFallback.handle.describe()).typedSearchAttributes.get(SA.Model)).toBe('mistral-small3.2:24b');
 
       sim.setOptions({ faults: { missingModels: ['qwen3:14b', 'mistral-small3.2:24b'] } });
+      const cloudCalls = cloud.requests.length;
       const degraded = await run('donor-digest', { date: '2026-11-03' });
       expect(degraded.result.source).toBe('template');
+      // After both local routes failed the chain tried the cloud: the simulator, never the internet.
+      expect(cloud.requests.slice(cloudCalls)).toEqual([expect.objectContaining({ model: 'gpt-4.1-mini', authorized: false, status: 401 })]);
       expect(read(degraded.result.markdownPath)).toMatch(/Figures only \(no model was available\)/);
       const alert = await eventually(() => receiver.alerts.find((a) => a.kind === 'workflow_degraded' && a.subject === 'donor-digest:2026-11-03'), { what: 'degraded alert' });
       expect(alert.severity).toBe('warning');
@@ -142,7 +172,7 @@ describe('the CivicOS workflows end to end (real Temporal, simulated Ollama)', (
     const { handle } = await startCivicWorkflow(temporal.client, 'decision-brief', { decisionId: 'no-such-decision' });
     const error = await handle.result().then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(failureCause(error)).toMatchObject({ type: 'UnknownSourceRecord', nonRetryable: true });
+    expect(failureCause(error, 'innermost')).toMatchObject({ type: 'UnknownSourceRecord', nonRetryable: true });
     const alert = await eventually(() => receiver.alerts.find((a) => a.kind === 'workflow_failed' && a.subject === 'decision-brief:no-such-decision'), { what: 'failure alert' });
     expect(alert).toMatchObject({ severity: 'critical', lane: 'prod', details: { workflow: 'decision-brief', errorType: 'UnknownSourceRecord' } });
     expect(alert.message).toMatch(/decision-brief run decision-brief:no-such-decision failed: no decision "no-such-decision"/);
@@ -151,8 +181,8 @@ describe('the CivicOS workflows end to end (real Temporal, simulated Ollama)', (
   it('bad input started directly (temporal CLI path) fails typed and alerts', async () => {
     const handle = await temporal.client.workflow.start('opsMonitor', { taskQueue: 'civicos', workflowId: 'ops-monitor:not-a-date', args: [{ date: '24.11.2026' }] });
     const error = await handle.result().then(() => undefined, (e: unknown) => e);
-    expect(failureCause(error)).toMatchObject({ type: 'InvalidWorkflowInput', nonRetryable: true });
-    expect(failureCause(error)?.message).toMatch(/date: must be a date YYYY-MM-DD/);
+    expect(failureCause(error, 'innermost')).toMatchObject({ type: 'InvalidWorkflowInput', nonRetryable: true });
+    expect(failureCause(error, 'innermost')?.message).toMatch(/date: must be a date YYYY-MM-DD/);
     await eventually(() => receiver.alerts.find((a) => a.subject === 'ops-monitor:not-a-date'), { what: 'failure alert' });
     // Started without attributes, the run set them itself.
     expect((await handle.describe()).typedSearchAttributes.get(SA.JobType)).toBe('ops-monitor');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadEnv } from '../common/env';
+import { ConfigError, loadEnv } from '../platform/env';
 
 describe('environment configuration', () => {
   it('has working embedded defaults', () => {
@@ -38,5 +38,14 @@ describe('environment configuration', () => {
 
   it('reports every bad variable at once', () => {
     expect(() => loadEnv({ TEMPORAL_ADDRESS: 'x', CIVICOS_LOG_LEVEL: 'y' })).toThrow(/TEMPORAL_ADDRESS[\s\S]*CIVICOS_LOG_LEVEL/);
+  });
+
+  it('reads the model-call deadlines and the prod host wait (seconds → ms), per model too', () => {
+    expect(loadEnv({}).modelCalls).toEqual({ firstTokenTimeoutMs: 120_000, firstTokenTimeoutByModelMs: {}, interTokenTimeoutMs: 20_000, prodHostWaitMs: 30_000 });
+    const env = loadEnv({ CIVICOS_PROD_HOST_WAIT_S: '45', CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL: '{"qwen2.5-coder:32b":240}', CIVICOS_INTER_TOKEN_TIMEOUT_S: '5' });
+    expect(env.modelCalls).toMatchObject({ prodHostWaitMs: 45_000, interTokenTimeoutMs: 5_000, firstTokenTimeoutByModelMs: { 'qwen2.5-coder:32b': 240_000 } });
+    expect(() => loadEnv({ CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL: '{"qwen3:14b":0}' })).toThrow(/CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL\[qwen3:14b\]: at least 1 second\. Fix:/);
+    expect(() => loadEnv({ CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL: 'x' })).toThrow(/CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL: not valid JSON/);
+    expect(() => loadEnv({ CIVICOS_PROD_HOST_WAIT_S: '-1' })).toThrow(/CIVICOS_PROD_HOST_WAIT_S="-1": at least 0\. Fix: set seconds/);
   });
 });

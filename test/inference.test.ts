@@ -1,31 +1,33 @@
 import * as http from 'node:http';
-import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { freePort } from '../deploy/temporal/dev-server';
 import { InvalidPayloadError, inferenceWorkflowId, submitInference } from '../client/submit-inference';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import type { InferencePayloadInput } from '../common/contract';
-import type { priorityProbe } from '../workflows';
+import type { priorityProbe } from './support/workflows';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
+import { failureCause, inferencePayload } from './support/fixtures';
 
 let temporal: TestTemporal;
 let sim: OllamaSimulator;
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 
-const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput => ({
-  agent_id: 'test-agent',
-  calling_skill: 'donor-digest',
-  model: 'local/qwen-14b',
-  priority: 'high',
-  lane: 'prod',
-  system_prompt: 'Be brief.',
-  user_prompt: `Summarise the week (${uniqueId('case')}).`,
-  max_tokens: 32,
-  callback: 'none',
-  ...overrides,
-});
+const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput =>
+  inferencePayload({
+    agent_id: 'test-agent',
+    calling_skill: 'donor-digest',
+    model: 'local/qwen-14b',
+    priority: 'high',
+    lane: 'prod',
+    system_prompt: 'Be brief.',
+    user_prompt: `Summarise the week (${uniqueId('case')}).`,
+    max_tokens: 32,
+    callback: 'none',
+    ...overrides,
+  });
 
 beforeAll(async () => {
   temporal = await connectTest({ namespace: 'test-inference' });
@@ -37,12 +39,6 @@ afterAll(async () => {
   await sim?.close();
   await temporal?.close();
 });
-
-function failureCause(error: unknown): ApplicationFailure | undefined {
-  let cause: unknown = error;
-  while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
-  return cause as ApplicationFailure | undefined;
-}
 
 describe('inference through the queue contract (real Temporal, simulated Ollama)', () => {
   it('streams a reply and returns the typed result, resolving the alias', async () => {
@@ -117,7 +113,9 @@ describe('inference through the queue contract (real Temporal, simulated Ollama)
     sim.setOptions({ tokensPerSecond: 50, faults: {} });
     const key = uniqueId('dup');
     const before = sim.stats().completed;
-    const submissions = await Promise.all(Array.from({ length: 10 }, () => submitInference(temporal.client, payload({ idempotency_key: key }))));
+    // One request, sent ten times (a different payload under the same key is refused: idempotency.test.ts).
+    const request = payload({ idempotency_key: key });
+    const submissions = await Promise.all(Array.from({ length: 10 }, () => submitInference(temporal.client, request)));
     expect(new Set(submissions.map((s) => s.workflowId))).toEqual(new Set([`inference:${key}`]));
     const results = await Promise.all(submissions.map((s) => s.handle.result()));
     expect(new Set(results.map((r) => r.text)).size).toBe(1);
@@ -125,7 +123,7 @@ describe('inference through the queue contract (real Temporal, simulated Ollama)
     expect(runs.count).toBe(1);
     expect(sim.stats().completed - before).toBe(1);
     // A later duplicate attaches to the finished run.
-    const late = await submitInference(temporal.client, payload({ idempotency_key: key }));
+    const late = await submitInference(temporal.client, request);
     expect(await late.handle.result()).toEqual(results[0]);
     expect(sim.stats().completed - before).toBe(1);
   });
@@ -135,6 +133,31 @@ describe('inference through the queue contract (real Temporal, simulated Ollama)
     const parsed = { ...p, task_class: 'general', format: 'text' } as Parameters<typeof inferenceWorkflowId>[0];
     expect(inferenceWorkflowId(parsed)).toBe(inferenceWorkflowId({ ...parsed }));
     expect(inferenceWorkflowId(parsed)).not.toBe(inferenceWorkflowId({ ...parsed, user_prompt: 'other' }));
+  });
+
+  it('hashes the whole payload, nested fields included, in a readable ID', () => {
+    const at = new Date('2026-11-28T09:30:00Z');
+    const base = { ...payload({ user_prompt: 'board pack', model: 'cloud/premium' }), task_class: 'general', format: 'text' } as Parameters<typeof inferenceWorkflowId>[0];
+    const byAda = { ...base, director_request: { requested_by: 'director.okafor', reason: 'board pack tonight' } };
+    const byBen = { ...base, director_request: { requested_by: 'director.mensah', reason: 'board pack tonight' } };
+    expect(inferenceWorkflowId(byAda, at)).not.toBe(inferenceWorkflowId(byBen, at));
+    // Key order does not matter, at any depth.
+    const reordered = { ...byAda, director_request: { reason: 'board pack tonight', requested_by: 'director.okafor' } };
+    expect(inferenceWorkflowId(reordered, at)).toBe(inferenceWorkflowId(byAda, at));
+    expect(inferenceWorkflowId(byAda, at)).toMatch(/^inference:test-agent:donor-digest:20261128:[0-9a-f]{16}$/);
+    // Another day is another request; an idempotency key is the ID as given.
+    expect(inferenceWorkflowId(byAda, new Date('2026-11-29T00:00:01Z'))).toMatch(/:20261129:/);
+    expect(inferenceWorkflowId({ ...byAda, idempotency_key: 'k-1' }, at)).toBe('inference:k-1');
+  });
+
+  it('keeps the readable parts of the ID to safe characters and a bounded length', () => {
+    const long = { ...payload(), agent_id: `a:b.${'x'.repeat(120)}`, calling_skill: 'skill:one', task_class: 'general', format: 'text' } as Parameters<typeof inferenceWorkflowId>[0];
+    const id = inferenceWorkflowId(long, new Date('2026-11-28T00:00:00Z'));
+    const [prefix, agent, skill, day, hash] = id.split(':');
+    expect([prefix, skill, day]).toEqual(['inference', 'skill-one', '20261128']);
+    expect(agent).toMatch(/^a-b\.x+$/);
+    expect(agent!.length).toBeLessThanOrEqual(48);
+    expect(hash).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('delivers a webhook callback with an idempotency header, retrying a failing receiver', async () => {
@@ -228,16 +251,21 @@ describe('an unreachable model host', () => {
     await t2?.close();
   });
 
-  it('retries connection refused until the host comes up', async () => {
+  it('waits for a host that refuses connections, spending no retry, and serves the request when it comes up', async () => {
     const port = await freePort();
     const p2 = await startPlatform(t2, [{ name: 'late-host', url: `http://127.0.0.1:${port}`, slots: 1, simulated: true }]);
     let late: OllamaSimulator | undefined;
     try {
       const { handle, workflowId } = await submitInference(t2.client, payload());
-      await eventually(async () => (await p2.ledger.read()).some((r) => r.workflowId === workflowId && r.errorType === 'ModelHostUnreachable'), { what: 'a refused attempt in the ledger' });
+      await eventually(async () => (await p2.ledger.read()).some((r) => r.workflowId === workflowId && r.outcome === 'host_down' && r.errorType === 'ModelHostDown'), { what: 'a host_down attempt in the ledger' });
       late = await startOllamaSimulator({ port, tokensPerSecond: 0 });
       const result = await handle.result();
-      expect(result.attempts).toBeGreaterThanOrEqual(2);
+      // The refused call was not a failed attempt: the call ran again as a new activity, first attempt.
+      expect(result.attempts).toBe(1);
+      expect(result.fallbacks).toEqual([]);
+      const records = (await p2.ledger.read()).filter((r) => r.workflowId === workflowId);
+      expect(records.filter((r) => r.outcome === 'error')).toEqual([]);
+      expect(records.filter((r) => r.outcome === 'ok')).toHaveLength(1);
     } finally {
       await p2.stop();
       await late?.close();

@@ -1,51 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readHostSlots } from '../client/queue-admin';
+import { readHostSlots } from '../stores/host-slots';
 import { submitInference } from '../client/submit-inference';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
+import { startInferenceProcess, stopProcess } from './support/worker-process';
 
-const root = path.resolve(__dirname, '..');
 let temporal: TestTemporal;
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 const sims: OllamaSimulator[] = [];
 const children: ChildProcess[] = [];
-
-/** An inference-only worker process (`civicos worker --role inference`) for one model host. */
-function inferenceProcess(host: { name: string; url: string; slots: number }, dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'client/cli.ts'), 'worker', '--role', 'inference'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: temporal.namespace,
-      CIVICOS_DATA_DIR: dataDir,
-      CIVICOS_METRICS_PORT: '0',
-      CIVICOS_LOG_LEVEL: 'warn',
-      CIVICOS_MODEL_HOSTS: JSON.stringify([host]),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('workers running')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`inference worker for ${host.name} exited with ${code}`)));
-  });
-}
 
 beforeAll(async () => {
   temporal = await connectTest({ namespace: 'test-lanes-hosts' });
   for (let i = 0; i < 2; i++) sims.push(await startOllamaSimulator({ parallel: 1, tokensPerSecond: 25, ttftMs: 0 }));
   // Workflows run here; inference runs only in the two child processes.
   platform = await startPlatform(temporal, []);
-  await Promise.all(sims.map((sim, i) => inferenceProcess({ name: `gpu-${i}`, url: sim.url, slots: 1 }, platform.env.dataDir)));
+  children.push(...(await Promise.all(sims.map((sim, i) => startInferenceProcess(temporal, [{ name: `gpu-${i}`, url: sim.url, slots: 1 }], platform.env.dataDir)))));
 });
 afterAll(async () => {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+  await Promise.all(children.map((child) => stopProcess(child)));
   await platform?.stop();
   for (const sim of sims) await sim.close();
   await temporal?.close();

@@ -1,8 +1,10 @@
 /**
  * The Ollama wire contract, run against two targets: the simulator (always) and a real Ollama
  * v0.24.0 serving smollm2:135m (when it can be had; see test/support/real-ollama.ts). Every call
- * goes through the real `ollama` client. Assertions are about the protocol (fields, done
- * reasons, counts, status codes, error bodies, scheduling), never about the text's quality.
+ * to Ollama's own API goes through the real `ollama` client; its OpenAI-compatible /v1 through
+ * fetch and a server-sent-events reader (test/support/openai-wire.ts). Assertions are about the
+ * protocol (fields, done reasons, counts, status codes, error bodies, scheduling), never about
+ * the text's quality.
  * Where the two differ, the simulator is what gets fixed.
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
@@ -12,6 +14,7 @@ import { DEMO_ROUTING_PROFILE } from '../config/demo-routing';
 import { TINY_MODEL, describeRealOllama } from '../deploy/ollama/real-ollama';
 import { DEFAULT_ALIASES } from '../common/inference';
 import { realOllamaPlan, startRealOllamaTarget } from './support/real-ollama';
+import { expectErrorBody, expectOpenAIWire, postChat, streamChat } from './support/openai-wire';
 
 const MODEL = TINY_MODEL;
 const PARALLEL = 2;
@@ -253,6 +256,159 @@ function contractSuite(target: Target): void {
       expect(['interactive', 'batch']).toContain(value.lane);
       expect(typeof value.urgent).toBe('boolean');
       expect(Number.isInteger(value.score)).toBe(true);
+    });
+
+    it('format json: a small num_predict cuts the JSON (done_reason length); with room it is whole, indented JSON', async (ctx) => {
+      const client = new Ollama({ host: use(target, ctx) });
+      const messages = ask('Give the name and age of one person as a JSON object.');
+      const cut = await client.chat({ model: MODEL, messages, format: 'json', options: { num_predict: 8, ...GREEDY } });
+      expect(cut).toMatchObject({ done_reason: 'length', eval_count: 8 });
+      expect(() => JSON.parse(cut.message.content)).toThrow();
+      const whole = await client.chat({ model: MODEL, messages, format: 'json', options: { num_predict: 200, ...GREEDY } });
+      expect(whole.done_reason).toBe('stop');
+      // smollm2 writes JSON on several lines, indented; the simulator does the same.
+      expect(whole.message.content).toMatch(/^\{\n +"/);
+      expect(whole.eval_count).toBeGreaterThan(8);
+    });
+
+    it('prompt_eval_count counts the chat template, not just the message text', async (ctx) => {
+      const client = new Ollama({ host: use(target, ctx) });
+      const chatCount = async (messages: Array<{ role: string; content: string }>): Promise<number> =>
+        (await client.chat({ model: MODEL, messages, options: { num_predict: 1, ...GREEDY } })).prompt_eval_count;
+      const generateCount = async (prompt: string, extra: { system?: string; raw?: boolean } = {}): Promise<number> =>
+        (await client.generate({ model: MODEL, prompt, ...extra, options: { num_predict: 1, ...GREEDY } })).prompt_eval_count;
+      // Measured on the real Ollama 0.24.0 + smollm2:135m. The template part is exact in the
+      // simulator: SmolLM2's default system prompt (21 tokens with its markers) when no system
+      // message is given, 5-6 framing tokens per message, 4 for the assistant header, none in raw
+      // mode. "hi" alone is 31 tokens, not 1.
+      expect(await chatCount(ask('hi'))).toBe(31);
+      expect(await generateCount('hi')).toBe(31);
+      expect(await chatCount([{ role: 'system', content: 'Be brief.' }, ...ask('hi')])).toBe(18);
+      expect(await generateCount('hi', { system: 'Be brief.' })).toBe(18);
+      expect(await chatCount([...ask('hi'), { role: 'assistant', content: 'Hello there' }, ...ask('hi')])).toBe(45);
+      expect(await generateCount('hi there', { raw: true })).toBe(2);
+      // The text itself is tokenized by the real BPE vocabulary and estimated by the simulator
+      // (words, digits, punctuation, long words split): within 10% of the real count of the text
+      // (at least 2 tokens), so cost and budget figures from simulated runs are the real ones,
+      // give or take that.
+      const prose: Array<[string, number]> = [
+        ['Write a long essay about the history of city councils in Europe.', 43],
+        ['Summarise the council meeting minutes: budget approved, 3 new parks, 12,500 USD for libraries.', 57],
+        ['antidisestablishmentarianism photosynthesis electroencephalography', 39],
+      ];
+      for (const [text, real] of prose) {
+        const count = await chatCount(ask(text));
+        if (target.sim) expect(Math.abs(count - real), `${text}: ${count} vs ${real}`).toBeLessThanOrEqual(Math.max(2, Math.round((real - 30) * 0.1)));
+        else expect(count, text).toBe(real);
+      }
+    });
+
+    it('think and tools on a model without them: 400 with Ollama\'s text, before anything is generated', async (ctx) => {
+      const client = new Ollama({ host: use(target, ctx) });
+      const thinking = { status_code: 400, error: `"${MODEL}" does not support thinking` };
+      await expect(client.chat({ model: MODEL, messages: ask('hi'), think: true })).rejects.toMatchObject(thinking);
+      await expect(client.chat({ model: MODEL, messages: ask('hi'), think: 'high', stream: true })).rejects.toMatchObject(thinking);
+      await expect(client.generate({ model: MODEL, prompt: 'hi', think: true })).rejects.toMatchObject(thinking);
+      // think: false is allowed.
+      expect(await client.chat({ model: MODEL, messages: ask('hi'), think: false, options: { num_predict: 1 } })).toMatchObject({ done: true });
+      const tool = { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
+      const tools = { status_code: 400, error: `registry.ollama.ai/library/${MODEL} does not support tools` };
+      await expect(client.chat({ model: MODEL, messages: ask('Weather in Oslo?'), tools: [tool] })).rejects.toMatchObject(tools);
+      await expect(client.chat({ model: MODEL, messages: ask('Weather in Oslo?'), tools: [tool], stream: true })).rejects.toMatchObject(tools);
+      // Thinking is checked first; an unknown model is still a 404.
+      await expect(client.chat({ model: MODEL, messages: ask('hi'), think: true, tools: [tool] })).rejects.toMatchObject(thinking);
+      await expect(client.chat({ model: 'nope-civicos:1b', messages: ask('hi'), think: true })).rejects.toMatchObject({ status_code: 404 });
+    });
+
+    it('an option of the wrong type: 500 naming the option (even for a load), unknown options ignored', async (ctx) => {
+      const client = new Ollama({ host: use(target, ctx) });
+      const bad = (options: Record<string, unknown>) => client.chat({ model: MODEL, messages: ask('hi'), options: options as never });
+      await expect(bad({ num_predict: 'x' })).rejects.toMatchObject({ status_code: 500, error: 'option "num_predict" must be of type integer' });
+      await expect(bad({ temperature: 'hot' })).rejects.toMatchObject({ status_code: 500, error: 'option "temperature" must be of type float32' });
+      await expect(bad({ stop: 'x' })).rejects.toMatchObject({ status_code: 500, error: 'option "stop" must be of type array' });
+      await expect(bad({ stop: [1] })).rejects.toMatchObject({ status_code: 500, error: 'option "stop" must be of an array of strings' });
+      await expect(bad({ use_mmap: 'yes' })).rejects.toMatchObject({ status_code: 500, error: 'option "use_mmap" must be of type boolean' });
+      await expect(client.generate({ model: MODEL, prompt: '', options: { num_ctx: 'big' as never } })).rejects.toMatchObject({ status_code: 500, error: 'option "num_ctx" must be of type integer' });
+      // Go truncates a fractional integer; an option Ollama does not know is only logged.
+      expect(await bad({ num_predict: 2.7, civicos_unknown: 'x' })).toMatchObject({ done_reason: 'length', eval_count: 2 });
+    });
+
+    it('/api/embed: unit vectors of the model\'s width, token counts, empty input, Ollama\'s errors', async (ctx) => {
+      const client = new Ollama({ host: use(target, ctx) });
+      const reply = await client.embed({ model: MODEL, input: ['a', 'b c'] });
+      expect(keys(reply)).toEqual(['embeddings', 'load_duration', 'model', 'prompt_eval_count', 'total_duration']);
+      expect(reply.embeddings.map((e) => e.length)).toEqual([576, 576]);
+      for (const vector of reply.embeddings) expect(Math.hypot(...vector)).toBeCloseTo(1, 5);
+      // No chat template for embeddings: the inputs' own tokens.
+      expect(reply.prompt_eval_count).toBe(3);
+      const short = await client.embed({ model: MODEL, input: 'hello world', dimensions: 8 });
+      expect(short.embeddings[0]).toHaveLength(8);
+      expect(Math.hypot(...short.embeddings[0]!)).toBeCloseTo(1, 5);
+      expect(await client.embed({ model: MODEL, input: [] })).toEqual({ model: MODEL, embeddings: [] });
+      await expect(client.embed({ model: MODEL, input: [1] as never })).rejects.toMatchObject({ status_code: 400, error: 'invalid input type' });
+      await expect(client.embed({ model: 'nope-civicos:1b', input: 'x' })).rejects.toMatchObject({ status_code: 404, error: 'model "nope-civicos:1b" not found, try pulling it first' });
+    });
+
+    it('/api/show: the model\'s real template, parameters, model_info, tensors and capabilities', async (ctx) => {
+      const client = new Ollama({ host: use(target, ctx) });
+      const shown = await client.show({ model: MODEL });
+      expect(keys(shown)).toEqual(['capabilities', 'details', 'model_info', 'modelfile', 'modified_at', 'parameters', 'template', 'tensors']);
+      expect(shown.capabilities).toEqual(['completion']);
+      // SmolLM2's ChatML with its default system prompt, as install-tiny-model.sh writes it.
+      expect(shown.template).toContain('{{- if .Messages }}');
+      expect(shown.template).toContain('<|im_start|>{{ .Role }}');
+      expect(shown.template).toContain('You are a helpful AI assistant named SmolLM, trained by Hugging Face');
+      // `ollama show --parameters`: name padded to 30 columns, sorted, stops quoted.
+      const lines = shown.parameters.split('\n');
+      for (const line of lines) expect(line).toMatch(/^[a-z_]{1,30} +\S/);
+      expect(lines.map((line) => line.slice(0, 30).trim())).toEqual(['num_ctx', 'num_thread', 'stop', 'stop', 'temperature']);
+      expect(lines.map((line) => line.slice(31))).toEqual(['2048', expect.stringMatching(/^\d+$/), '"<|im_start|>"', '"<|im_end|>"', '0.2']);
+      expect(shown.modelfile).toMatch(/^# Modelfile generated by "ollama show"\n/);
+      expect(shown.modelfile).toContain(`TEMPLATE """${shown.template}"""`);
+      expect(shown.modelfile).toContain('PARAMETER num_ctx 2048');
+      expect(shown.model_info).toMatchObject({
+        'general.architecture': 'llama',
+        'general.parameter_count': 134_515_008,
+        'llama.context_length': 8192,
+        'llama.embedding_length': 576,
+        'llama.block_count': 30,
+        'llama.attention.head_count': 9,
+        'llama.attention.head_count_kv': 3,
+      });
+      const tensors = (shown as unknown as { tensors: Array<{ name: string; type: string; shape: number[] }> }).tensors;
+      expect(tensors).toHaveLength(272);
+      expect(tensors[0]).toEqual({ name: 'token_embd.weight', type: 'Q8_0', shape: [576, 49_152] });
+      expect(tensors.find((t) => t.name === 'blk.0.attn_k.weight')).toEqual({ name: 'blk.0.attn_k.weight', type: 'Q4_1', shape: [576, 192] });
+    });
+
+    it('/v1 (OpenAI compatibility): the shared OpenAI wire format, SSE included', async (ctx) => {
+      await expectOpenAIWire(`${use(target, ctx)}/v1`, MODEL);
+    });
+
+    it('/v1: where Ollama differs from OpenAI (param null, no range checks, n and max_completion_tokens ignored, no x-request-id)', async (ctx) => {
+      const v1 = `${use(target, ctx)}/v1`;
+      const empty = await postChat(v1, { model: MODEL, messages: [] });
+      expect(empty.status).toBe(400);
+      expect(expectErrorBody(empty.body)).toEqual({ message: "[] is too short - 'messages'", type: 'invalid_request_error', param: null, code: null });
+      const hot = await postChat(v1, { model: MODEL, messages: ask('hi'), temperature: 5, max_tokens: 1 });
+      expect(hot.status).toBe(200);
+      expect(hot.headers.get('x-request-id')).toBeNull();
+      const many = await postChat(v1, { model: MODEL, messages: ask('hi'), n: 2, max_tokens: 2 });
+      expect(many.body.choices).toHaveLength(1);
+      const capped = await postChat(v1, { model: MODEL, messages: ask('Say hello.'), max_completion_tokens: 1, ...GREEDY });
+      expect((capped.body.usage as { completion_tokens: number }).completion_tokens).toBeGreaterThan(1);
+      const tools = await streamChat(v1, { model: MODEL, messages: ask('Weather in Oslo?'), tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }] });
+      expect(tools.status).toBe(400);
+      expect(tools.data).toEqual([]);
+      const missing = await postChat(v1, { model: 'nope-civicos', messages: ask('hi') });
+      expect(missing.body).toEqual({ error: { message: "model 'nope-civicos' not found", type: 'not_found_error', param: null, code: null } });
+      const models = (await (await fetch(`${v1}/models`)).json()) as { object: string; data: Array<Record<string, unknown>> };
+      expect(models.object).toBe('list');
+      expect(models.data.find((m) => m.id === MODEL)).toEqual({ id: MODEL, object: 'model', created: expect.any(Number), owned_by: 'library' });
+      expect(await (await fetch(`${v1}/models/${MODEL}`)).json()).toEqual({ id: MODEL, object: 'model', created: expect.any(Number), owned_by: 'library' });
+      const unknown = await fetch(`${v1}/models/nope-civicos`);
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toEqual({ error: { message: "model 'nope-civicos' not found", type: 'not_found_error', param: null, code: null } });
     });
 
     it('errors: unknown model 404, missing model 400/404, invalid format 500, with Ollama\'s error bodies', async (ctx) => {

@@ -144,7 +144,8 @@ describe('ollama simulator: catalogue endpoints', () => {
     expect(new Date(ps.models[0]!.expires_at).getTime()).toBeGreaterThan(Date.now());
     expect(ps.models[0]!.size_vram).toBeGreaterThan(0);
     const shown = await client.show({ model: MODEL });
-    expect(shown).toMatchObject({ capabilities: ['completion'], details: { family: 'qwen3' }, model_info: expect.any(Object) });
+    // qwen3 on Ollama: tools and thinking come with its template (smollm2's has neither; see the contract suite).
+    expect(shown).toMatchObject({ capabilities: ['completion', 'tools', 'thinking'], details: { family: 'qwen3' }, model_info: expect.any(Object) });
     expect(typeof shown.modelfile).toBe('string');
     await expect(client.show({ model: 'nope:1b' })).rejects.toMatchObject({ name: 'ResponseError', status_code: 404 });
     expect(await client.version()).toEqual({ version: '0.24.0' });
@@ -156,6 +157,61 @@ describe('ollama simulator: catalogue endpoints', () => {
     expect((await client.ps()).models).toHaveLength(1);
     expect(await client.generate({ model: MODEL, prompt: '', keep_alive: 0 })).toMatchObject({ done_reason: 'unload' });
     expect((await client.ps()).models).toHaveLength(0);
+  });
+});
+
+describe('ollama simulator: per-model capabilities and templates (the contract suite checks smollm2 on a real Ollama)', () => {
+  const tool = { type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } };
+
+  it.each([
+    // [model, thinking, tools]: as `ollama show` lists them for these models' official templates.
+    ['qwen3:14b', true, true],
+    ['qwen2.5:14b', false, true],
+    ['mistral-small3.2:24b', false, true],
+    ['smollm2:135m', false, false],
+  ])('%s: think accepted=%s, tools accepted=%s', async (model, thinking, tools) => {
+    const { client } = await start();
+    const think = client.chat({ model, messages: ask('hi'), think: true, options: { num_predict: 1 } });
+    if (thinking) await expect(think).resolves.toMatchObject({ done: true });
+    else await expect(think).rejects.toMatchObject({ status_code: 400, error: `"${model}" does not support thinking` });
+    const withTools = client.chat({ model, messages: ask('hi'), tools: [tool], options: { num_predict: 1 } });
+    if (tools) await expect(withTools).resolves.toMatchObject({ done: true });
+    else await expect(withTools).rejects.toMatchObject({ status_code: 400, error: `registry.ollama.ai/library/${model} does not support tools` });
+  });
+
+  it('think on a thinking model: the reasoning comes first (message.thinking) and counts against num_predict', async () => {
+    const { client } = await start();
+    const whole = await client.chat({ model: 'qwen3:14b', messages: ask('Plan the park clean-up.'), think: true, options: { num_predict: 200 } });
+    expect(whole.message.thinking!.length).toBeGreaterThan(0);
+    expect(whole.message.content.length).toBeGreaterThan(0);
+    expect(whole.eval_count).toBeGreaterThan(whole.message.content.split(' ').length);
+    // A small budget is spent thinking: no answer, done_reason length (what a thinking model does).
+    const starved = await client.chat({ model: 'qwen3:14b', messages: ask('Plan the park clean-up.'), think: true, options: { num_predict: 5 } });
+    expect(starved).toMatchObject({ done_reason: 'length', eval_count: 5, message: { content: '' } });
+    const parts = await collect(await client.chat({ model: 'qwen3:14b', messages: ask('Plan the park clean-up.'), think: true, stream: true, options: { num_predict: 200 } }));
+    const firstContent = parts.findIndex((p) => p.message.content !== '');
+    expect(parts.slice(0, firstContent).every((p) => p.message.thinking)).toBe(true);
+    expect(parts.map((p) => p.message.thinking ?? '').join('')).toBe(whole.message.thinking);
+    expect(parts.map((p) => p.message.content).join('')).toBe(whole.message.content);
+    const generated = await client.generate({ model: 'qwen3:14b', prompt: 'Plan the park clean-up.', think: true });
+    expect(generated.thinking!.length).toBeGreaterThan(0);
+  });
+
+  it('counts prompts through each template: ChatML with no default system prompt for Qwen, SmolLM2 adds its own', async () => {
+    const { client } = await start();
+    const count = async (model: string, messages: Array<{ role: string; content: string }>): Promise<number> =>
+      (await client.chat({ model, messages, options: { num_predict: 1 } })).prompt_eval_count;
+    // <|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n
+    expect(await count('qwen3:14b', ask('hi'))).toBe(9);
+    expect(await count('qwen3:14b', [{ role: 'system', content: 'Be brief.' }, ...ask('hi')])).toBe(9 + 5 + 3);
+    expect(await count('smollm2:135m', ask('hi'))).toBe(31);
+  });
+
+  it('/v1 on a tools-capable model accepts tools (the simulator answers in text) and counts its ChatML prompt', async () => {
+    const { sim } = await start();
+    const reply = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL, messages: ask('hi'), tools: [tool], max_tokens: 2 }) });
+    expect(reply.status).toBe(200);
+    expect(await reply.json()).toMatchObject({ object: 'chat.completion', choices: [{ finish_reason: 'length' }], usage: { prompt_tokens: 9, completion_tokens: 2 } });
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySchedules, listSchedules, MANAGED_BY, type ScheduleDefinitionInput } from '../client/schedules';
+import { applySchedules, listSchedules, MANAGED_BY } from '../client/schedules';
+import type { ScheduleDefinitionInput } from '../common/schedule-definition';
 import { SCHEDULES } from '../config/schedules';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { localDate } from '../workflows/scheduled-run';
@@ -82,6 +83,8 @@ describe('schedules as data (real Temporal)', () => {
       return donor?.lastRun?.status === 'COMPLETED' ? donor : undefined;
     }, { what: 'scheduled run completed', timeoutMs: 30_000 });
     expect(row.lastRun?.businessRun).toBe(`${expectedId} (ran)`);
+    // The launcher's ID names the workflow it runs (the Web UI shows every launcher as `scheduledRun`).
+    expect(row.lastRun?.workflowId).toMatch(/^donor-digest:scheduled:donor-digest-weekday-/);
     expect(row).toMatchObject({ state: 'active', actionsTaken: 1, missedCatchupWindow: 0, skippedOverlap: 0, inSync: true });
     expect(row.nextRuns.length).toBeGreaterThan(0);
 

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoutingStore } from '../activities/routing-store';
+import { RoutingStore } from '../stores/routing-store';
 import type { SloReport } from '../activities/slo';
 import { submitInference } from '../client/submit-inference';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';

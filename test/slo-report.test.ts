@@ -3,15 +3,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../activities/alerts';
-import { FileLedger, type InferenceRecord } from '../activities/ledger';
+import { FileLedger, type InferenceRecord } from '../stores/ledger';
 import { buildSloReport, evaluateBurnRates, gatherSloInputs, type SloReport, type SloSources } from '../activities/slo';
-import { readSloHistory } from '../activities/slo/store';
+import { readSloHistory } from '../stores/slo-reports';
 import { submitInference } from '../client/submit-inference';
 import { SA } from '../common/search-attributes';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startSloMonitor } from '../workers/slo-monitor';
-import { logger } from '../common/logger';
+import { logger } from '../platform/logger';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
 import donorDigest from '../examples/payloads/donor-digest.json';
@@ -84,6 +84,20 @@ beforeAll(async () => {
     record({ ts: at(210_000), workflowId: 'exp-1', lane: 'experimental', priority: 'normal', queueWaitMs: 40_000, outcome: 'deferred', errorType: 'PreemptedForProd' }),
     record({ ts: at(90_000), workflowId: 'exp-1', lane: 'experimental', priority: 'normal', queueWaitMs: 1_000, outcome: 'ok', latencyMs: 4_000, tokensPerSecond: 10, outputTokens: 40, model: 'smollm2:135m', host: 'gpu-b' }),
     record({ ts: at(30_000), workflowId: 'exp-2', lane: 'experimental', priority: 'normal', queueWaitMs: 65_000, outcome: 'expired', errorType: 'QueueTtlExpired', host: '-' }),
+    // One request through every other outcome (issue 12's ledger): only `ok` counts tokens; `error` and a
+    // model `timeout` are model errors; host_down, a hung host's timeout, worker_lost and cancelled are interrupted.
+    ...((exp3: Partial<InferenceRecord>) => [
+      record({ ...exp3, ts: at(170_000), workflowId: 'exp-3', lane: 'experimental', priority: 'normal', queueWaitMs: 2_000, outcome: 'ok', latencyMs: 1_500, tokensPerSecond: 25, outputTokens: 50, firstTokenMs: 100 }),
+      record({ ...exp3, ts: at(150_000), workflowId: 'exp-3', lane: 'experimental', priority: 'normal', attempt: 2, queueWaitMs: 3_000, outcome: 'duplicate', duplicateOf: 1, latencyMs: 2_000, tokensPerSecond: 25, outputTokens: 50 }),
+      record({ ...exp3, ts: at(140_000), workflowId: 'exp-3', lane: 'experimental', priority: 'normal', activityId: '2', queueWaitMs: 5_000, outcome: 'host_down', errorType: 'ModelHostDown' }),
+      record({ ...exp3, ts: at(130_000), workflowId: 'exp-3', lane: 'experimental', priority: 'normal', activityId: '2', attempt: 2, queueWaitMs: 6_000, outcome: 'timeout', errorType: 'ModelHostDown' }),
+      record({ ...exp3, ts: at(120_000), workflowId: 'exp-3', lane: 'experimental', priority: 'normal', activityId: '3', queueWaitMs: 7_000, outcome: 'timeout', errorType: 'ModelTimeout' }),
+      // Written when the next attempt started (60 s ago); the lost attempt itself started 30 s before that.
+      record({ ...exp3, ts: at(60_000), workflowId: 'exp-3', lane: 'experimental', priority: 'normal', activityId: '4', queueWaitMs: 8_000, outcome: 'worker_lost', errorType: 'WorkerLost', latencyMs: 30_000 }),
+      // Lost before its first heartbeat: no host, no known wait.
+      record({ ...exp3, ts: at(50_000), workflowId: 'exp-3', lane: 'experimental', priority: 'normal', activityId: '5', queueWaitMs: 0, outcome: 'worker_lost', errorType: 'WorkerLost', host: 'unknown' }),
+      record({ ...exp3, ts: at(45_000), workflowId: 'exp-3', lane: 'experimental', priority: 'normal', activityId: '6', queueWaitMs: 9_000, outcome: 'cancelled', errorType: 'Cancelled' }),
+    ])({ model: 'llama3.2:3b', host: 'gpu-c' }),
   ];
   for (const r of seeds) await ledger.append(r);
   const routingDir = path.join(seedDir, 'ledger', 'routing');
@@ -129,10 +143,12 @@ describe('the daily SLO report of a seeded day', () => {
     const { hourlyWaitP95Ms: prodHourly, ...prod } = report.lanes.find((l) => l.lane === 'prod')!;
     const { hourlyWaitP95Ms: _h, ...experimental } = report.lanes.find((l) => l.lane === 'experimental')!;
     expect(prod).toEqual({ lane: 'prod', started: 4, waitP50Ms: 2_000, waitP95Ms: 35_000, waitP99Ms: 35_000, urgentStartP95Ms: 12_000, maxBacklog: 1, maxBacklogAt: at(4 * MIN + 2_000), maxBacklogAgeMs: 2_000, expired: 0, deferred: 0, backlogNow: null, oldestWaitingNowMs: null });
-    expect(experimental).toEqual({ lane: 'experimental', started: 2, waitP50Ms: 1_000, waitP95Ms: 40_000, waitP99Ms: 40_000, urgentStartP95Ms: null, maxBacklog: 2, maxBacklogAt: at(91_000), maxBacklogAgeMs: 65_000, expired: 1, deferred: 1, backlogNow: null, oldestWaitingNowMs: null });
+    // Waits of the 9 attempts with a known wait: 1, 2, 3, 5, 6, 7, 8, 9, 40 s (not the expired one, not the unheartbeated worker_lost).
+    // The peak of 3 needs the worker_lost line at its attempt's start (90 s ago, waiting from 98 s ago), not when it was written.
+    expect(experimental).toEqual({ lane: 'experimental', started: 9, waitP50Ms: 6_000, waitP95Ms: 40_000, waitP99Ms: 40_000, urgentStartP95Ms: null, maxBacklog: 3, maxBacklogAt: at(91_000), maxBacklogAgeMs: 65_000, expired: 1, deferred: 1, backlogNow: null, oldestWaitingNowMs: null });
     expect(prodHourly).toHaveLength(24);
     expect(report.lanePriorities).toEqual([
-      { lane: 'experimental', priority: 'normal', started: 2, waitP50Ms: 1_000, waitP95Ms: 40_000, waitP99Ms: 40_000 },
+      { lane: 'experimental', priority: 'normal', started: 9, waitP50Ms: 6_000, waitP95Ms: 40_000, waitP99Ms: 40_000 },
       { lane: 'prod', priority: 'high', started: 2, waitP50Ms: 500, waitP95Ms: 35_000, waitP99Ms: 35_000 },
       { lane: 'prod', priority: 'urgent', started: 2, waitP50Ms: 2_000, waitP95Ms: 12_000, waitP99Ms: 12_000 },
     ]);
@@ -146,9 +162,9 @@ describe('the daily SLO report of a seeded day', () => {
 
   it('reports fallbacks, local → cloud and every cloud use with its task class and reason', () => {
     expect(report.fallbacks).toEqual({
-      requests: 5,
+      requests: 6,
       requestsWithFallback: 1,
-      fallbackRate: 0.2,
+      fallbackRate: 0.166667,
       reasons: [{ reason: 'unavailable', count: 1 }],
       localToCloud: 0,
       localToCloudRate: 0,
@@ -157,11 +173,13 @@ describe('the daily SLO report of a seeded day', () => {
     });
   });
 
-  it('reports latency, time to first token, tokens/s, errors and pre-emptions per model and host', () => {
+  it('reports latency, time to first token, tokens/s, model errors, interrupted attempts and pre-emptions per model and host', () => {
     expect(report.models).toEqual([
-      { model: 'mistral-small:24b', host: 'gpu-a', attempts: 1, ok: 1, errors: 0, preemptions: 0, latencyP50Ms: 2_000, latencyP95Ms: 2_000, timeToFirstTokenP50Ms: 300, timeToFirstTokenP95Ms: 300, tokensPerSecondP50: 30, outputTokens: 60 },
-      { model: 'qwen3:14b', host: 'gpu-a', attempts: 4, ok: 2, errors: 1, preemptions: 1, latencyP50Ms: 1_000, latencyP95Ms: 3_000, timeToFirstTokenP50Ms: 200, timeToFirstTokenP95Ms: 400, tokensPerSecondP50: 20, outputTokens: 160 },
-      { model: 'smollm2:135m', host: 'gpu-b', attempts: 1, ok: 1, errors: 0, preemptions: 0, latencyP50Ms: 4_000, latencyP95Ms: 4_000, timeToFirstTokenP50Ms: null, timeToFirstTokenP95Ms: null, tokensPerSecondP50: 10, outputTokens: 40 },
+      // The duplicate's 50 tokens are not counted again; ok is `ok` lines only.
+      { model: 'llama3.2:3b', host: 'gpu-c', attempts: 7, ok: 1, errors: 1, interrupted: 4, preemptions: 0, latencyP50Ms: 1_500, latencyP95Ms: 1_500, timeToFirstTokenP50Ms: 100, timeToFirstTokenP95Ms: 100, tokensPerSecondP50: 25, outputTokens: 50 },
+      { model: 'mistral-small:24b', host: 'gpu-a', attempts: 1, ok: 1, errors: 0, interrupted: 0, preemptions: 0, latencyP50Ms: 2_000, latencyP95Ms: 2_000, timeToFirstTokenP50Ms: 300, timeToFirstTokenP95Ms: 300, tokensPerSecondP50: 30, outputTokens: 60 },
+      { model: 'qwen3:14b', host: 'gpu-a', attempts: 4, ok: 2, errors: 1, interrupted: 0, preemptions: 1, latencyP50Ms: 1_000, latencyP95Ms: 3_000, timeToFirstTokenP50Ms: 200, timeToFirstTokenP95Ms: 400, tokensPerSecondP50: 20, outputTokens: 160 },
+      { model: 'smollm2:135m', host: 'gpu-b', attempts: 1, ok: 1, errors: 0, interrupted: 0, preemptions: 0, latencyP50Ms: 4_000, latencyP95Ms: 4_000, timeToFirstTokenP50Ms: null, timeToFirstTokenP95Ms: null, tokensPerSecondP50: 10, outputTokens: 40 },
     ]);
   });
 
@@ -183,7 +201,7 @@ describe('the daily SLO report of a seeded day', () => {
     // The same numbers again (only generatedAt differs): nothing is rewritten.
     const again = await buildSloReport(sources, today, new Date(t0));
     expect(again.files.unchanged).toBe(true);
-    expect((await readSloHistory(seedDir, new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), 27)).map((h) => h.date)).toContain(today);
+    expect((await readSloHistory(seedDir, new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), 27)).map((h: { date: string }) => h.date)).toContain(today);
   });
 
   it('raises the burn-rate alerts that fire, once per episode', async () => {

@@ -81,14 +81,35 @@ describe('shared slot budget of a model host', () => {
     expect(await settled(waiting)).toBe(true);
   });
 
-  it('rejects an aborted reservation with AbortError and forgets it', async () => {
+  it("rejects an aborted reservation with the signal's own reason (the SDK logs anything else as a supplier error) and forgets it", async () => {
     const budget = new SlotBudget(1, 0);
     await run(budget.supplier('prod'));
     const abort = new AbortController();
     const waiting = budget.supplier('prod').reserveSlot(ctx, abort.signal);
-    abort.abort();
-    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    abort.abort(new Error('worker shutting down'));
+    // worker-tuner.js logs "Error in custom slot supplier" unless `error === abortSignal.reason`.
+    await expect(waiting).rejects.toBe(abort.signal.reason);
     expect(budget.snapshot().waiting).toBe(0);
+  });
+
+  it('grants no slot while the host is down, except one prod task per pass; resumes when it is back', async () => {
+    const budget = new SlotBudget(2, 1);
+    budget.setHostDown(true);
+    const prod = budget.supplier('prod');
+    const experimental = budget.supplier('experimental');
+    const prodWaits = prod.reserveSlot(ctx, never);
+    const expWaits = experimental.reserveSlot(ctx, never);
+    expect(await settled(prodWaits)).toBe(false);
+    expect(prod.tryReserveSlot(ctx)).toBeNull();
+    // A pass lets exactly one prod task through (it fails fast and tells its workflow of the outage).
+    budget.passOneProdTask();
+    expect(await settled(prodWaits)).toBe(true);
+    const second = prod.reserveSlot(ctx, never);
+    budget.passOneProdTask();
+    expect(await settled(second)).toBe(false);
+    expect(await settled(expWaits)).toBe(false);
+    budget.setHostDown(false);
+    expect(await settled(expWaits)).toBe(true);
   });
 
   it('refuses nonsense sizes', () => {

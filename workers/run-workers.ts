@@ -1,13 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { AlertSender, FileLedger, type ModelHostTarget } from '../activities';
-import type { PlatformEnv } from '../common/env';
-import type { JsonLogger } from '../common/logger';
+import type { PlatformEnv } from '../platform/env';
+import type { JsonLogger } from '../platform/logger';
+import { RoutingStore } from '../stores/routing-store';
 import { createInferenceWorkers } from './inference-worker';
-import { pendingApprovals } from '../client/approvals';
+import { pendingApprovals } from '../platform/approvals';
 import type { SloSources } from '../activities/slo';
 import { contractFor, WORKFLOW_NAMES } from '../common/workflow-contracts';
-import { describeLaneStats } from './lane-stats';
+import { describeLaneStats } from '../platform/lane-admin';
+import { createProviderWorkers } from './provider-worker';
 import { startQueueMonitor } from './queue-monitor';
 import { startSloMonitor } from './slo-monitor';
 import { createWorkflowWorker } from './workflow-worker';
@@ -31,8 +33,8 @@ export interface RunWorkersOptions {
 type Cleanup = () => Promise<void> | void;
 
 /**
- * Starts, in this process, the workflow worker with the queue monitor (unless `workflows: false`)
- * and one inference worker per model host.
+ * Starts, in this process, the workflow worker with the queue monitor and the provider workers
+ * (unless `workflows: false`), and one inference worker per model host.
  */
 export async function runWorkers(options: RunWorkersOptions): Promise<RunningWorkers> {
   const connection = await NativeConnection.connect({ address: options.env.temporalAddress });
@@ -73,14 +75,19 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
       approvals: async () => (await pendingApprovals(client, WORKFLOW_NAMES.filter((name) => contractFor(name).approval))).map((p) => ({ workflowId: p.workflowId, jobType: p.jobType, since: p.since })),
     });
     workers.push(await createWorkflowWorker({ connection, namespace: env.namespace, deps: { logger, alerts, dataDir: env.dataDir, sloSources }, workflowBundle: options.workflowBundle }));
+    // Cloud and pilot calls: the provider keys live with the workflow worker, so their queues are served here.
+    workers.push(...(await createProviderWorkers({ connection, namespace: env.namespace, matrix: new RoutingStore(env.dataDir).current().matrix, dataDir: env.dataDir, logger })));
     const monitor = startQueueMonitor({ client, policy: env.queue, alerts, logger });
     const sloMonitor = startSloMonitor({ sources: sloSources, alerts, logger });
     cleanups.unshift(monitor.stop, sloMonitor.stop);
   }
   const ledger = new FileLedger(env.dataDir);
-  for (const host of options.hosts) {
+  for (const [index, host] of options.hosts.entries()) {
+    // The SDK allows one Worker per task queue per connection: every further host gets its own.
+    const hostConnection = index === 0 ? connection : await NativeConnection.connect({ address: env.temporalAddress });
+    if (hostConnection !== connection) cleanups.push(() => hostConnection.close());
     const inference = await createInferenceWorkers({
-      connection,
+      connection: hostConnection,
       namespace: env.namespace,
       host,
       ledger,
@@ -89,6 +96,8 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
       dataDir: env.dataDir,
       prodBacklogDeferMs: env.queue.prodBacklogDeferMs,
       watchIntervalMs: Math.min(1_000, env.queue.monitorIntervalMs),
+      alerts,
+      modelCalls: env.modelCalls,
     });
     workers.push(...inference.workers);
     cleanups.push(inference.stopWatching);

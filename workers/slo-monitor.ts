@@ -1,6 +1,6 @@
 import type { AlertSink } from '../activities/alerts';
 import { burnRateAlert, evaluateBurnRates, gatherSloInputs, type SloSources } from '../activities/slo';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 
 /**
  * Evaluates the SLO burn-rate rules (fast: 1 h and 5 min over 14.4×; slow: 6 h and 30 min over 6×)

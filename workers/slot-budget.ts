@@ -25,6 +25,9 @@ export class SlotBudget {
   private readonly running: Record<Lane, number> = { prod: 0, experimental: 0 };
   private readonly waiters: Waiter[] = [];
   private deferred = false;
+  private hostDown = false;
+  /** While the host is down: one prod task may still be taken (see passOneProdTask). */
+  private prodPassWhileDown = false;
   /** Running experimental calls, oldest first, each with a way to stop it. */
   private readonly preemptible: Array<() => void> = [];
 
@@ -70,6 +73,29 @@ export class SlotBudget {
     if (!deferred) this.wake();
   }
 
+  /** True while the model host is down: no lane gets a new slot, so tasks wait in the lane queues. */
+  get modelHostDown(): boolean {
+    return this.hostDown;
+  }
+
+  setHostDown(down: boolean): void {
+    this.hostDown = down;
+    this.prodPassWhileDown = false;
+    if (!down) this.wake();
+  }
+
+  /**
+   * While the host is down, lets one prod task through (the worker calls this about once a second):
+   * it fails fast with `ModelHostDown`, so a prod request queued during the outage learns of it and
+   * waits only up to its bound before falling back. Experimental work gets nothing: it waits in the
+   * queue up to its TTL.
+   */
+  passOneProdTask(): void {
+    if (!this.hostDown) return;
+    this.prodPassWhileDown = true;
+    this.wake();
+  }
+
   snapshot(): { slots: number; reservedForProd: number; held: Record<Lane, number>; running: Record<Lane, number>; waiting: number } {
     return { slots: this.slots, reservedForProd: this.reservedForProd, held: { ...this.held }, running: { ...this.running }, waiting: this.waiters.length };
   }
@@ -93,6 +119,7 @@ export class SlotBudget {
   }
 
   private canTake(lane: Lane): boolean {
+    if (this.hostDown) return lane === 'prod' && this.prodPassWhileDown && this.held.prod === 0;
     // Prod is bounded only by the host: if experimental work is in the way, it is pre-empted.
     if (lane === 'prod') return this.held.prod < this.slots;
     return (
@@ -103,6 +130,7 @@ export class SlotBudget {
   }
 
   private take(lane: Lane): SlotPermit {
+    if (this.hostDown) this.prodPassWhileDown = false;
     this.held[lane] += 1;
     return { lane };
   }
@@ -117,9 +145,8 @@ export class SlotBudget {
         () => {
           const index = this.waiters.indexOf(waiter);
           if (index >= 0) this.waiters.splice(index, 1);
-          const error = new Error('slot reservation aborted');
-          error.name = 'AbortError';
-          reject(error);
+          // The signal's own reason: the SDK recognises it as its own shutdown, not a supplier error.
+          reject(abortSignal.reason);
         },
         { once: true },
       );

@@ -7,8 +7,29 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { makeTelemetryFilterString, MetricsBuffer, Runtime, type BufferedMetricUpdate } from '@temporalio/worker';
-import { initPlatformMetrics } from '../activities/platform-metrics';
-import type { JsonLogger } from '../common/logger';
+import { initPlatformMetrics } from '../platform/metrics';
+import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
+import type { JsonLogger } from '../platform/logger';
+
+/**
+ * SDK warnings that describe our design, not a problem: inference workers serve activities only.
+ * Logged at debug, so they do not reach an operator's terminal on every start.
+ */
+const EXPECTED_SDK_WARNINGS = new Set(['No workflows registered, not polling for workflow tasks']);
+
+/** The SDK's logger: our JSON logger, with the expected warnings demoted. */
+export function sdkLogger(logger: JsonLogger): Logger {
+  const log = (level: LogLevel, message: string, meta?: LogMetadata): void =>
+    logger.log(level === 'WARN' && EXPECTED_SDK_WARNINGS.has(message) ? 'DEBUG' : level, message, meta);
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}
 
 /**
  * Histogram buckets of every duration in seconds (ours and the Temporal SDK's): they include the
@@ -37,7 +58,7 @@ export function installTelemetry(options: { logger: JsonLogger; metricsPort: num
   installed = true;
   const buffer = options.metricsPort === 0 ? undefined : new MetricsBuffer({ maxBufferSize: 100_000, useSecondsForDurations: true });
   Runtime.install({
-    logger: options.logger.child({ component: 'temporal-sdk' }),
+    logger: sdkLogger(options.logger.child({ component: 'temporal-sdk' })),
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }), forward: {} },
       ...(buffer ? { metrics: { buffer, metricPrefix: 'temporal_' } } : {}),

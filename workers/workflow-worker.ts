@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { tracingActivityInterceptor } from '../activities/tracing';
+import { tracingActivityInterceptor } from '../platform/tracing';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import { assertValidContracts } from '../common/reliability-contract';
 import { WORKFLOW_CONTRACTS } from '../common/workflow-contracts';

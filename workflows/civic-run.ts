@@ -7,11 +7,10 @@ import {
   proxyActivities,
   TemporalFailure,
   TimeoutFailure,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CIVIC_FAILURE, type CivicActivities, type WorkflowAlert, type WriteOutputResult } from '../common/civic-activities';
-import { FAILURE, MAX_PROMPT_CHARS, type InferencePayloadInput } from '../common/contract';
+import { type CivicActivities, type WorkflowAlert, type WriteOutputResult } from '../common/civic-activities';
+import { MAX_PROMPT_CHARS, type InferencePayloadInput } from '../common/contract';
 import { durationMs } from '../common/duration';
 import type { FallbackRecord } from '../common/inference';
 import { redactSecrets, redactValue } from '../common/redact';
@@ -20,6 +19,8 @@ import { SA } from '../common/search-attributes';
 import { contractFor, type WorkflowName } from '../common/workflow-contracts';
 import { searchAttributesFor, validateWorkflowInput, type WorkflowInput } from '../common/workflow-inputs';
 import { infer } from './infer';
+import { ensureSearchAttributes } from './search-attributes';
+import { CIVIC_FAILURE, FAILURE, UNKNOWN_FAILURE } from '../common/failures';
 
 /** What produced a workflow's text: the contract's model, its fallback model, or the data-only template. */
 export interface ModelReply {
@@ -73,11 +74,15 @@ export async function runCivicWorkflow<N extends WorkflowName, T>(name: N, rawIn
   const contract = contractFor(name);
   const info = workflowInfo();
   ensureSearchAttributes(searchAttributesFor(contract));
+  let deadline = contract.timeouts.workflow;
   try {
-    const run = createRun(contract, name, parseInput(name, rawInput), info.workflowId, info.startTime);
-    return await CancellationScope.withTimeout(durationMs(contract.timeouts.workflow), () => body(run));
+    const input = parseInput(name, rawInput);
+    // A run may be given a shorter deadline than its contract's, never a longer one.
+    if (input.deadline && durationMs(input.deadline) < durationMs(deadline)) deadline = input.deadline;
+    const run = createRun(contract, name, input, info.workflowId, info.startTime);
+    return await CancellationScope.withTimeout(durationMs(deadline), () => body(run));
   } catch (error) {
-    const failure = isCancellation(error) && !CancellationScope.current().consideredCancelled ? deadlineFailure(contract) : error;
+    const failure = isCancellation(error) && !CancellationScope.current().consideredCancelled ? deadlineFailure(deadline) : error;
     const cancelledByOperator = isCancellation(failure);
     if (contract.lane === 'prod' && !cancelledByOperator) {
       const reason = describeFailure(failure);
@@ -210,10 +215,10 @@ function routesLeft(error: unknown): FallbackRecord[] {
   return Array.isArray(records) ? (records as FallbackRecord[]).filter((r) => typeof r?.from === 'string') : [];
 }
 
-function deadlineFailure(contract: WorkflowContract): ApplicationFailure {
+function deadlineFailure(deadline: string): ApplicationFailure {
   return ApplicationFailure.create({
     type: CIVIC_FAILURE.deadlineExceeded,
-    message: `run exceeded its deadline of ${contract.timeouts.workflow} (timeouts.workflow)`,
+    message: `run exceeded its deadline of ${deadline} (timeouts.workflow, or the run's shorter deadline)`,
     nonRetryable: true,
   });
 }
@@ -227,12 +232,5 @@ export function describeFailure(error: unknown): { type: string; message: string
     else if (!found && cause instanceof TemporalFailure) found = { type: cause.name, message: cause.message };
     else if (!found && cause instanceof Error) found = { type: cause.name, message: cause.message };
   }
-  return found ?? { type: 'Unknown', message: String(error) };
-}
-
-/** Upserts only what differs, so a run started with the attributes adds no history events. */
-function ensureSearchAttributes(pairs: ReturnType<typeof searchAttributesFor>): void {
-  const current = workflowInfo().typedSearchAttributes;
-  const missing = pairs.filter((pair) => current.get(pair.key) !== pair.value);
-  if (missing.length > 0) upsertSearchAttributes(missing);
+  return found ?? { type: UNKNOWN_FAILURE, message: String(error) };
 }

@@ -5,29 +5,32 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  sleep,
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import { decideCloud } from '../common/cloud-policy';
 import {
   DEFAULT_EXPERIMENTAL_TTL_SECONDS,
-  FAILURE,
-  NON_RETRYABLE_INFERENCE_FAILURES,
   validateInferencePayload,
   type InferencePayload,
 } from '../common/contract';
 import {
   inferenceTimeoutMs,
+  type HostDownDetails,
+  type RouteTarget,
   type FallbackReason,
   type FallbackRecord,
   type InferenceActivities,
   type InferenceResult,
+  type ProviderActivities,
   type QueueRecordActivities,
   type RoutingActivities,
 } from '../common/inference';
-import { laneQueue, PRIORITY_KEY } from '../common/lanes';
+import { laneQueue, PRIORITY_KEY, providerQueue } from '../common/lanes';
 import { qualityGateFailure } from '../common/quality-gate';
 import { resolveChain, type ResolvedRoute } from '../common/routing-matrix';
+import { FAILURE, MODEL_TIMEOUT, NON_RETRYABLE_INFERENCE_FAILURES, NON_RETRYABLE_PROVIDER_FAILURES, PROVIDER_FAILURE, WAIT_FAILURE } from '../common/failures';
 
 const workflowQueueRetry = { maximumAttempts: 5, initialInterval: 500 };
 const { recordQueueExpiry } = proxyActivities<QueueRecordActivities>({ startToCloseTimeout: 10_000, retry: workflowQueueRetry });
@@ -57,39 +60,114 @@ function fallbackReason(error: unknown): FallbackReason {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof TimeoutFailure) return 'timeout';
   const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+  if (type === MODEL_TIMEOUT) return 'timeout';
+  if (type === WAIT_FAILURE.hostDown) return 'host_down';
   if (type === FAILURE.modelNotFound) return 'model_missing';
-  if (type === 'CloudBudgetExceeded') return 'budget_exceeded';
+  // Spend that cannot be read cannot be shown to be inside the envelope.
+  if (type === PROVIDER_FAILURE.budgetExceeded || type === PROVIDER_FAILURE.spendUnreadable) return 'budget_exceeded';
   if (type === FAILURE.hostBusy || type === FAILURE.hostError || type === FAILURE.hostUnreachable || type === FAILURE.streamInterrupted) return 'unavailable';
   return 'error';
 }
 
-function localActivity(request: InferencePayload) {
-  const ttlMs = request.lane === 'experimental' ? (request.ttl_seconds ?? DEFAULT_EXPERIMENTAL_TTL_SECONDS) * 1000 : undefined;
-  const activities = proxyActivities<InferenceActivities>({
+function queueTtlMs(request: InferencePayload): number | undefined {
+  return request.lane === 'experimental' ? (request.ttl_seconds ?? DEFAULT_EXPERIMENTAL_TTL_SECONDS) * 1000 : undefined;
+}
+
+/** The lane inference activity (an ordinary activity on the lane queue the model host's worker serves; not a local activity). */
+function laneInferenceActivity(request: InferencePayload, scheduleToStartMs: number | undefined) {
+  // proxyActivities returns a Proxy: keep it whole (spreading it loses the activity functions).
+  return proxyActivities<InferenceActivities>({
     taskQueue: laneQueue(request.lane),
     priority: { priorityKey: PRIORITY_KEY[request.priority] },
     startToCloseTimeout: inferenceTimeoutMs(request.max_tokens),
-    ...(ttlMs === undefined ? {} : { scheduleToStartTimeout: ttlMs }),
-    // A hung host is noticed within this, well before startToClose.
+    ...(scheduleToStartMs === undefined ? {} : { scheduleToStartTimeout: Math.max(1, Math.ceil(scheduleToStartMs)) }),
+    // Heartbeats mean progress (tokens, or a host answering while it loads): a dead worker is noticed within this.
     heartbeatTimeout: 15_000,
     retry: { maximumAttempts: 5, initialInterval: 500, backoffCoefficient: 2, maximumInterval: 20_000, nonRetryableErrorTypes: NON_RETRYABLE_INFERENCE_FAILURES },
   });
-  // proxyActivities returns a Proxy: keep it whole (spreading it loses the activity functions).
-  return { activities, ttlMs };
 }
 
-function providerActivity(request: InferencePayload) {
-  return proxyActivities<RoutingActivities>({
+/** Pause before scheduling a call again after a wait outcome (the task then waits in the lane queue). */
+const WAIT_PAUSE_MS: Record<string, number> = { [WAIT_FAILURE.preempted]: 2_000, [WAIT_FAILURE.hostDown]: 1_000 };
+
+/** What a prod request knows of a host outage, across the routes of its chain. */
+interface Outage {
+  seen?: { at: number; details: HostDownDetails | undefined; waitMs: number };
+}
+
+type LocalOutcome = { kind: 'ok'; result: InferenceResult } | { kind: 'expired'; waitedMs: number } | { kind: 'failed'; reason: FallbackReason; detail: string };
+
+function waitOutcome(error: unknown): { type: string; details: HostDownDetails | undefined } | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  if (!(cause instanceof ApplicationFailure) || (cause.type !== WAIT_FAILURE.preempted && cause.type !== WAIT_FAILURE.hostDown)) return undefined;
+  return { type: cause.type, details: cause.details?.[0] as HostDownDetails | undefined };
+}
+
+function failureDetail(error: unknown): string {
+  return error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+}
+
+/**
+ * One local route, until it answers, fails, or (experimental) its queue TTL runs out. Pre-emption
+ * and a down host are waits, not failures: the call is scheduled again (a new activity, so no retry
+ * attempt is spent) and waits durably in the lane queue. An experimental request waits up to its
+ * TTL, counted from its first scheduling; a prod request waits for a down host up to the worker's
+ * bound, then leaves the route with `host_down`.
+ */
+async function runLocalRoute(request: InferencePayload, workflowId: string, route: RouteTarget, queuedAt: number, outage: Outage): Promise<LocalOutcome> {
+  const ttlMs = queueTtlMs(request);
+  for (let call = 0; ; call++) {
+    let scheduleToStartMs: number | undefined;
+    if (ttlMs !== undefined) {
+      scheduleToStartMs = queuedAt + ttlMs - Date.now();
+      if (scheduleToStartMs <= 0) return { kind: 'expired', waitedMs: Date.now() - queuedAt };
+    } else if (outage.seen) {
+      // A route after the one that found the host down gets one unbounded try (another host may serve it).
+      const left = outage.seen.at + outage.seen.waitMs - Date.now();
+      if (left <= 0 && call > 0) return hostDownOutcome(outage.seen);
+      scheduleToStartMs = left > 0 ? left : undefined;
+    }
+    try {
+      return { kind: 'ok', result: await laneInferenceActivity(request, scheduleToStartMs).runInference({ request, workflowId, route }) };
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      if (expiredInQueue(error)) {
+        if (ttlMs !== undefined) return { kind: 'expired', waitedMs: Date.now() - queuedAt };
+        if (outage.seen) return hostDownOutcome(outage.seen);
+      }
+      const wait = waitOutcome(error);
+      if (!wait) return { kind: 'failed', reason: fallbackReason(error), detail: failureDetail(error) };
+      if (wait.type === WAIT_FAILURE.hostDown && ttlMs === undefined) {
+        outage.seen ??= { at: Date.now(), details: wait.details, waitMs: wait.details?.prodWaitMs ?? 30_000 };
+        if (Date.now() - outage.seen.at >= outage.seen.waitMs) return hostDownOutcome(outage.seen);
+      }
+      log.info('local route waits: the call is scheduled again', { route: route.alias, wait: wait.type, host: wait.details?.host });
+      await sleep(WAIT_PAUSE_MS[wait.type] ?? 1_000);
+    }
+  }
+}
+
+function hostDownOutcome(down: { details: HostDownDetails | undefined; waitMs: number }): LocalOutcome {
+  const host = down.details?.host ?? 'the model host';
+  return { kind: 'failed', reason: 'host_down', detail: `${host} down since ${down.details?.since ?? 'unknown'}; waited ${down.waitMs / 1000}s for it (CIVICOS_PROD_HOST_WAIT_S)` };
+}
+
+/** Cloud and pilot calls run on their provider's lane queue: paused with the lane, concurrency-limited by its worker. */
+function providerActivity(request: InferencePayload, provider: string, ttlMs: number | undefined) {
+  return proxyActivities<ProviderActivities>({
+    taskQueue: providerQueue(provider, request.lane),
+    priority: { priorityKey: PRIORITY_KEY[request.priority] },
     startToCloseTimeout: inferenceTimeoutMs(request.max_tokens),
-    retry: { maximumAttempts: 3, initialInterval: 1_000, backoffCoefficient: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_INFERENCE_FAILURES, 'CloudBudgetExceeded', 'CloudKeyMissing', 'ProviderAuthRefused', 'ProviderMisconfigured'] },
+    ...(ttlMs === undefined ? {} : { scheduleToStartTimeout: ttlMs }),
+    retry: { maximumAttempts: 3, initialInterval: 1_000, backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE_PROVIDER_FAILURES },
   });
 }
 
 /**
  * The one way a workflow calls a model. Reads the routing matrix through an activity (so the
  * version is in history), then walks the alias's chain: lane permission, cloud policy, the call
- * (local models on the lane task queue with the lane's priority key; OpenAI-compatible providers
- * on the workflow queue), and the quality gate. Each route left behind is recorded with a typed
+ * (local models on the lane task queue, OpenAI-compatible providers on their provider's lane
+ * queue, both with the request's priority key), and the quality gate. Each route left behind is recorded with a typed
  * reason. Experimental requests carry a queue TTL; one that expires is recorded, never dropped.
  */
 export async function infer(payload: unknown): Promise<InferenceResult> {
@@ -99,6 +177,9 @@ export async function infer(payload: unknown): Promise<InferenceResult> {
   const chain = resolveChain(matrix, request.model);
   const fallbacks: FallbackRecord[] = [];
   let localFailed = false;
+  // An experimental request's TTL counts from here, across every time its call is scheduled again.
+  const queuedAt = Date.now();
+  const outage: Outage = {};
 
   const leave = async (route: ResolvedRoute, index: number, reason: FallbackReason, detail: string, kind: 'fallback' | 'cloud_refused' = 'fallback'): Promise<void> => {
     const to = chain[index + 1]?.alias ?? null;
@@ -124,26 +205,43 @@ export async function infer(payload: unknown): Promise<InferenceResult> {
     }
     const target = { alias: route.alias, provider: route.provider, model: route.model };
     let result: InferenceResult;
-    const local = localActivity(request);
-    try {
-      result =
-        route.kind === 'ollama'
-          ? await local.activities.runInference({ request, workflowId, route: target })
-          : await providerActivity(request).runProviderInference({ request, workflowId, route: target, cloudReason });
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      if (route.kind === 'ollama' && local.ttlMs !== undefined && expiredInQueue(error)) {
-        await recordQueueExpiry({ request, workflowId, waitedMs: local.ttlMs });
+    if (route.kind === 'ollama') {
+      const outcome = await runLocalRoute(request, workflowId, target, queuedAt, outage);
+      if (outcome.kind === 'expired') {
+        await recordQueueExpiry({ request, workflowId, waitedMs: outcome.waitedMs, route: target });
         throw ApplicationFailure.create({
           type: FAILURE.queueTtlExpired,
-          message: `experimental request waited ${local.ttlMs / 1000}s in ${laneQueue(request.lane)} without a free slot and expired (ttl_seconds)`,
+          message: `experimental request waited ${Math.round(outcome.waitedMs / 1000)}s in ${laneQueue(request.lane)} without being served and expired (ttl_seconds)`,
           nonRetryable: true,
         });
       }
-      const reason = fallbackReason(error);
-      await leave(route, index, reason, error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
-      if (index === chain.length - 1) break;
-      continue;
+      if (outcome.kind === 'failed') {
+        await leave(route, index, outcome.reason, outcome.detail);
+        if (index === chain.length - 1) break;
+        continue;
+      }
+      result = outcome.result;
+    } else {
+      // An experimental request's TTL also bounds its wait in the provider's lane queue.
+      const ttlMs = queueTtlMs(request);
+      const ttlLeftMs = ttlMs === undefined ? undefined : Math.max(1, queuedAt + ttlMs - Date.now());
+      try {
+        result = await providerActivity(request, route.provider, ttlLeftMs).runProviderInference({ request, workflowId, route: target, cloudReason });
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        if (ttlMs !== undefined && expiredInQueue(error)) {
+          const waitedMs = Date.now() - queuedAt;
+          await recordQueueExpiry({ request, workflowId, waitedMs, route: target });
+          throw ApplicationFailure.create({
+            type: FAILURE.queueTtlExpired,
+            message: `experimental request waited ${Math.round(waitedMs / 1000)}s in ${providerQueue(route.provider, request.lane)} without being served and expired (ttl_seconds)`,
+            nonRetryable: true,
+          });
+        }
+        await leave(route, index, fallbackReason(error), failureDetail(error));
+        if (index === chain.length - 1) break;
+        continue;
+      }
     }
     const gate = qualityGateFailure(request, result);
     if (gate) {

@@ -1,21 +1,56 @@
-import { getExternalWorkflowHandle, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, getExternalWorkflowHandle, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { CivicActivities } from '../common/civic-activities';
 import type { CallbackActivities, InferenceResult } from '../common/inference';
-import { SA } from '../common/search-attributes';
+import type { InferencePayload } from '../common/contract';
+import { requestSearchAttributes, SA } from '../common/search-attributes';
+import { describeFailure } from './civic-run';
 import { infer, validateOrFail } from './infer';
+import { ensureSearchAttributes } from './search-attributes';
 
 const { deliverCallback } = proxyActivities<CallbackActivities>({
   startToCloseTimeout: 30_000,
   retry: { maximumAttempts: 6, initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: 30_000 },
 });
 
+const { raiseAlert } = proxyActivities<Pick<CivicActivities, 'raiseAlert'>>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
 /**
- * One queued inference submitted from outside (scripts, the CLI, the integration helper):
- * validates, infers, then delivers the result to the payload's callback.
+ * One queued inference submitted from outside (scripts, the CLI, the integration helper, the
+ * `temporal` CLI): validates, sets its search attributes, infers, then delivers the result to the payload's callback. A prod request that
+ * fails (every route failed, callback refused, …) raises a `workflow_failed` alert, as a failed
+ * prod CivicOS run does: no silent failure.
  */
 export async function inferenceRequest(payload: unknown): Promise<InferenceResult> {
   const request = validateOrFail(payload);
+  // First, before any activity: admission and `queue status` count requests by these.
+  ensureSearchAttributes(requestSearchAttributes(request));
+  try {
+    return await serve(request);
+  } catch (error) {
+    if (request.lane === 'prod' && !isCancellation(error)) {
+      const { workflowId, workflowType, runId } = workflowInfo();
+      const reason = describeFailure(error);
+      await CancellationScope.nonCancellable(() =>
+        raiseAlert({
+          kind: 'workflow_failed',
+          severity: 'critical',
+          lane: 'prod',
+          subject: workflowId,
+          message: `inference request ${workflowId} (${request.agent_id}/${request.calling_skill}) failed: ${reason.message}`,
+          details: { workflowType, runId, errorType: reason.type, agentId: request.agent_id, callingSkill: request.calling_skill, model: request.model },
+        }),
+      );
+    }
+    throw error;
+  }
+}
+
+async function serve(request: InferencePayload): Promise<InferenceResult> {
   const result = await infer(request);
-  upsertSearchAttributes([{ key: SA.Model, value: result.model }]);
+  ensureSearchAttributes([{ key: SA.Model, value: result.model }]);
   if (request.callback.startsWith('signal:')) {
     const [targetId, signalName] = request.callback.slice('signal:'.length).split('/') as [string, string];
     await getExternalWorkflowHandle(targetId).signal(signalName, { workflowId: workflowInfo().workflowId, result });

@@ -1,11 +1,12 @@
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ApplicationFailure, startChild, workflowInfo } from '@temporalio/workflow';
-import { CIVIC_FAILURE } from '../common/civic-activities';
+import { CIVIC_FAILURE } from '../common/failures';
 import { durationMs } from '../common/duration';
 import { PRIORITY_KEY } from '../common/lanes';
 import { EXECUTION_TIMEOUT_GRACE_MS, keyField } from '../common/reliability-contract';
 import { contractFor, isWorkflowName } from '../common/workflow-contracts';
-import { searchAttributesFor, workflowIdFor } from '../common/workflow-inputs';
+import { scheduledRunSearchAttributes, searchAttributesFor, workflowIdFor } from '../common/workflow-inputs';
+import { ensureSearchAttributes } from './search-attributes';
 
 /** Set by the server on every workflow a schedule starts: the time the schedule fired for. */
 const scheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -44,6 +45,8 @@ export async function scheduledRun(input: ScheduledRunInput): Promise<ScheduledR
   if (keyField(contract) !== 'date') {
     throw ApplicationFailure.create({ type: CIVIC_FAILURE.invalidInput, message: `scheduledRun: ${input.workflow} is keyed by ${keyField(contract)}, not a date`, nonRetryable: true });
   }
+  // A launcher started by hand (`temporal workflow start --type scheduledRun`) is filterable too.
+  ensureSearchAttributes(scheduledRunSearchAttributes(contract));
   const info = workflowInfo();
   const firedAt = info.typedSearchAttributes.get(scheduledStartTime) ?? info.startTime;
   const date = localDate(firedAt, input.timezone);

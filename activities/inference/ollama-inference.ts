@@ -1,12 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { metrics } from '@opentelemetry/api';
 import { Ollama, type ChatResponse } from 'ollama';
-import { type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
-import type { JsonLogger } from '../../common/logger';
-import { redactSecrets } from '../../common/redact';
-import { requestFields, type InferenceRecord, type Ledger } from '../ledger';
+import type { ModelCallPolicy } from '../../platform/env';
+import { type HostDownDetails, type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
+import type { JsonLogger } from '../../platform/logger';
+import { type InferenceRecord, type Ledger } from '../../stores/ledger';
+import { chatMessages, completedRecord, completedResult, failedRecord, startAttempt, tokensPerSecond, type AttemptBase } from '../model-call';
+import { CallWatchdog } from './call-watchdog';
 import { classifyInferenceError } from './errors';
+import type { HostHealth } from './host-health';
 import { resolveModel } from './model-aliases';
+import { ATTEMPT_FAILURE, FAILURE, MODEL_TIMEOUT, UNKNOWN_FAILURE, WAIT_FAILURE } from '../../common/failures';
 
 export { resolveModel };
 
@@ -27,16 +31,34 @@ export interface InferenceDeps {
   logger: JsonLogger;
   /** Alias → concrete model; defaults to the standard's table. */
   aliases?: Record<string, string>;
-  /** How often to heartbeat while no token arrives (model loading, prompt evaluation). */
-  idleHeartbeatMs?: number;
   /** The host's slot budget: experimental calls register so prod can pre-empt them. */
   preemption?: { trackExperimental(preempt: () => void): () => void };
+  /** The worker's view of its host: calls fail fast while it is down, and report outages to it. */
+  health?: HostHealth;
+  /** Deadlines of a call and the prod wait for a down host (env: CIVICOS_*_TIMEOUT_S, CIVICOS_PROD_HOST_WAIT_S). */
+  calls?: ModelCallPolicy;
+  /** Liveness probe period while no token arrives (default 3 s): a hung host is noticed in about two of these. */
+  probeIntervalMs?: number;
 }
 
+/** What an attempt heartbeats: enough for the next attempt to record it if its worker dies. */
+interface AttemptProgress {
+  phase: 'waiting-for-model' | 'streaming';
+  outputTokens: number;
+  host: string;
+  startedAt: number;
+  queueWaitMs: number;
+}
+
+const DEFAULT_CALLS: ModelCallPolicy = { firstTokenTimeoutMs: 120_000, firstTokenTimeoutByModelMs: {}, interTokenTimeoutMs: 20_000, prodHostWaitMs: 30_000 };
+/** Failures that may mean the host itself is gone: a liveness probe decides. */
+const OUTAGE_TYPES: readonly string[] = [FAILURE.hostUnreachable, FAILURE.hostError, FAILURE.streamInterrupted];
 
 /**
  * The inference activity: the only code in the project that talks to Ollama. Streams the reply,
- * heartbeats as tokens arrive, and aborts the HTTP request when Temporal cancels the activity.
+ * heartbeats on progress only, aborts the HTTP request when Temporal cancels the attempt, prod
+ * pre-empts it, or the call stalls; a down host ends the attempt as "wait" (`ModelHostDown`), not
+ * as a failure that spends retries.
  */
 export function createInferenceActivities(deps: InferenceDeps): InferenceActivities {
   // Instruments are created here, after telemetry set the global meter provider.
@@ -45,57 +67,64 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
   const queueWaitHistogram = meter.createHistogram('civicos_inference_queue_wait_ms', { unit: 'ms', description: 'Activity scheduled → started' });
   const latencyHistogram = meter.createHistogram('civicos_inference_latency_ms', { unit: 'ms', description: 'Model call duration' });
   const tokenCounter = meter.createCounter('civicos_inference_tokens_total', { description: 'Prompt and output tokens' });
+  const calls = deps.calls ?? DEFAULT_CALLS;
+
+  const hostDown = (): ApplicationFailure => {
+    const details: HostDownDetails = { host: deps.host.name, since: (deps.health?.since ?? new Date()).toISOString(), prodWaitMs: calls.prodHostWaitMs };
+    return ApplicationFailure.create({
+      type: WAIT_FAILURE.hostDown,
+      message: `model host ${deps.host.name} is down (since ${details.since}); the request waits for it in the lane queue`,
+      nonRetryable: true,
+      details: [details],
+    });
+  };
+
   return {
     async runInference({ request, workflowId, route }: RunInferenceInput): Promise<InferenceResult> {
       const ctx = Context.current();
       const info = ctx.info;
-      const startedAt = Date.now();
-      const queueWaitMs = Math.max(0, startedAt - info.currentAttemptScheduledTimestampMs);
       // A host-level alias profile (e.g. the demo profile: every alias → the tiny model) wins over the matrix's model.
       const model = route ? (deps.aliases?.[route.alias] ?? route.model) : resolveModel(request.model, deps.aliases);
       const log = deps.logger.child({ workflowId, activityId: info.activityId, attempt: info.attempt, lane: request.lane, model, host: deps.host.name });
-
-      const base: Omit<InferenceRecord, 'latencyMs' | 'promptTokens' | 'outputTokens' | 'tokensPerSecond' | 'doneReason' | 'outcome' | 'errorType'> = {
-        ts: new Date(startedAt).toISOString(),
-        workflowId,
-        activityId: info.activityId,
-        attempt: info.attempt,
-        ...requestFields(request),
-        model,
-        host: deps.host.name,
-        simulated: deps.host.simulated,
-        queueWaitMs,
-        provider: 'ollama',
-      };
+      const attempt = startAttempt(info, { workflowId, request, model, host: deps.host.name, simulated: deps.host.simulated, provider: 'ollama' });
+      const { startedAt, base } = attempt;
+      const { queueWaitMs } = base;
       const attrs = { lane: request.lane, model, host: deps.host.name };
+      const fail = async (outcome: InferenceRecord['outcome'], errorType: string, outputTokens: number): Promise<void> => {
+        await deps.ledger.append(failedRecord(attempt, outcome, errorType, outputTokens));
+        inferenceCounter.add(1, { ...attrs, outcome });
+      };
       queueWaitHistogram.record(queueWaitMs, attrs);
+      if (info.attempt > 1) await recordLostAttempt(deps.ledger, base, ctx.info.heartbeatDetails as AttemptProgress | undefined, log);
+      if (deps.health?.down) {
+        await fail('host_down', WAIT_FAILURE.hostDown, 0);
+        throw hostDown();
+      }
 
-      // Abort the HTTP request as soon as Temporal cancels (or times out) this attempt, or prod pre-empts it.
+      // Abort the HTTP request as soon as Temporal cancels (or times out) this attempt, prod pre-empts it, or it stalls.
       const preempted = new AbortController();
       const untrack = request.lane === 'experimental' && deps.preemption ? deps.preemption.trackExperimental(() => preempted.abort()) : () => undefined;
-      const stop = AbortSignal.any([ctx.cancellationSignal, preempted.signal]);
+      let outputTokens = 0;
+      const watchdog = new CallWatchdog({
+        firstTokenTimeoutMs: calls.firstTokenTimeoutByModelMs[model] ?? calls.firstTokenTimeoutMs,
+        interTokenTimeoutMs: calls.interTokenTimeoutMs,
+        probeIntervalMs: deps.probeIntervalMs ?? 3_000,
+        health: deps.health,
+        heartbeat: (phase) => ctx.heartbeat({ phase, outputTokens, host: deps.host.name, startedAt, queueWaitMs } satisfies AttemptProgress),
+      });
+      const stop = AbortSignal.any([ctx.cancellationSignal, preempted.signal, watchdog.signal]);
       const client = new Ollama({
         host: deps.host.url,
         fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, stop]) : stop }),
       });
-      let lastProgress = Date.now();
-      let outputTokens = 0;
       let firstTokenAt: number | undefined;
-      const idleHeartbeat = setInterval(() => {
-        if (Date.now() - lastProgress >= (deps.idleHeartbeatMs ?? 2_000)) ctx.heartbeat({ phase: 'waiting-for-model', outputTokens });
-      }, deps.idleHeartbeatMs ?? 2_000);
 
       let text = '';
       let final: ChatResponse | undefined;
       try {
-        // Last line of the secrets policy: whoever built the prompt, nothing secret-looking leaves the process.
-        const messages = [
-          ...(request.system_prompt ? [{ role: 'system', content: redactSecrets(request.system_prompt) }] : []),
-          { role: 'user', content: redactSecrets(request.user_prompt) },
-        ];
         const stream = await client.chat({
           model,
-          messages,
+          messages: chatMessages(request),
           stream: true,
           ...(request.format === 'json' ? { format: 'json' } : {}),
           options: { num_predict: request.max_tokens, ...(request.temperature === undefined ? {} : { temperature: request.temperature }) },
@@ -107,76 +136,94 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
             text += part.message.content;
             outputTokens += 1;
           }
-          lastProgress = Date.now();
-          ctx.heartbeat({ phase: 'streaming', outputTokens });
+          watchdog.token();
           if (part.done) final = part;
         }
         if (!final) throw new Error('stream ended without a final (done) message');
       } catch (error) {
         if (preempted.signal.aborted && !ctx.cancellationSignal.aborted) {
-          await deps.ledger.append({ ...base, latencyMs: Date.now() - startedAt, promptTokens: 0, outputTokens, tokensPerSecond: 0, doneReason: null, outcome: 'deferred', errorType: 'PreemptedForProd' });
-          inferenceCounter.add(1, { ...attrs, outcome: 'deferred' });
+          await fail('deferred', WAIT_FAILURE.preempted, outputTokens);
           log.warn('experimental inference pre-empted for prod; it will re-run', { outputTokens });
-          throw ApplicationFailure.create({ type: 'Deferred', message: `pre-empted on host ${deps.host.name} so prod work could start; re-queued`, nextRetryDelay: '2s' });
+          // Non-retryable: pre-emption spends no retry attempt; infer() schedules the call again.
+          throw ApplicationFailure.create({ type: WAIT_FAILURE.preempted, message: `pre-empted on host ${deps.host.name} so prod work could start; re-queued`, nonRetryable: true });
         }
-        const cancelled = ctx.cancellationSignal.aborted;
-        const failure = cancelled ? undefined : classifyInferenceError(error, { host: deps.host.name, model });
-        const latencyMs = Date.now() - startedAt;
-        await deps.ledger.append({
-          ...base,
-          latencyMs,
-          promptTokens: 0,
-          outputTokens,
-          tokensPerSecond: 0,
-          doneReason: null,
-          outcome: cancelled ? 'cancelled' : 'error',
-          errorType: cancelled ? 'Cancelled' : (failure?.type ?? 'Unknown'),
-        });
-        inferenceCounter.add(1, { ...attrs, outcome: cancelled ? 'cancelled' : 'error' });
-        log.warn(cancelled ? 'inference cancelled' : 'inference failed', { errorType: failure?.type ?? 'Cancelled', message: failure?.message, latencyMs });
-        if (cancelled) throw ctx.cancellationSignal.reason ?? error;
+        if (watchdog.stall && !ctx.cancellationSignal.aborted) {
+          const hung = watchdog.stall === 'host_hung';
+          await fail('timeout', hung ? WAIT_FAILURE.hostDown : MODEL_TIMEOUT, outputTokens);
+          const what = watchdog.stall === 'first_token' ? 'no first token in time' : watchdog.stall === 'inter_token' ? 'no next token in time' : 'host stopped answering';
+          log.warn(`inference stalled: ${what}`, { stall: watchdog.stall, outputTokens, latencyMs: Date.now() - startedAt });
+          if (hung) throw hostDown();
+          throw ApplicationFailure.retryable(`model ${model} on host ${deps.host.name}: ${what} (${watchdog.stall}); retried`, MODEL_TIMEOUT);
+        }
+        if (ctx.cancellationSignal.aborted) {
+          // The SDK's reason: CANCELLED (the workflow asked), TIMED_OUT (a Temporal timeout), WORKER_SHUTDOWN, …
+          const reason = ctx.cancellationSignal.reason instanceof Error ? ctx.cancellationSignal.reason.message : String(ctx.cancellationSignal.reason);
+          await fail(reason === 'TIMED_OUT' ? 'timeout' : 'cancelled', reason === 'TIMED_OUT' ? ATTEMPT_FAILURE.timedOut : ATTEMPT_FAILURE.cancelled, outputTokens);
+          log.warn('inference cancelled', { reason, outputTokens });
+          throw ctx.cancellationSignal.reason ?? error;
+        }
+        const failure = classifyInferenceError(error, { host: deps.host.name, model });
+        if (deps.health && OUTAGE_TYPES.includes(failure.type ?? '') && (await deps.health.confirmDown(failure.message))) {
+          await fail('host_down', WAIT_FAILURE.hostDown, outputTokens);
+          log.warn('inference found its host down; the request waits for it', { cause: failure.message });
+          throw hostDown();
+        }
+        await fail('error', failure.type ?? UNKNOWN_FAILURE, outputTokens);
+        log.warn('inference failed', { errorType: failure.type, message: failure.message, latencyMs: Date.now() - startedAt });
         throw failure;
       } finally {
-        clearInterval(idleHeartbeat);
+        watchdog.stop();
         untrack();
       }
 
       const latencyMs = Date.now() - startedAt;
       const evalSeconds = (final.eval_duration ?? 0) / 1e9;
-      const result: InferenceResult = {
+      const result = completedResult(request, attempt, {
         text,
-        requestedModel: request.model,
-        model,
         provider: 'ollama',
-        host: deps.host.name,
-        simulated: deps.host.simulated,
-        attempts: info.attempt,
-        queueWaitMs,
-        modelLatencyMs: latencyMs,
+        latencyMs,
         promptTokens: final.prompt_eval_count ?? 0,
         outputTokens: final.eval_count ?? outputTokens,
-        tokensPerSecond: evalSeconds > 0 ? Math.round(((final.eval_count ?? outputTokens) / evalSeconds) * 10) / 10 : 0,
+        tokensPerSecond: tokensPerSecond(final.eval_count ?? outputTokens, evalSeconds),
         doneReason: final.done_reason ?? 'stop',
-        lane: request.lane,
-        priority: request.priority,
-      };
-      await deps.ledger.append({
-        ...base,
-        latencyMs,
-        promptTokens: result.promptTokens,
-        outputTokens: result.outputTokens,
-        tokensPerSecond: result.tokensPerSecond,
-        doneReason: result.doneReason,
-        outcome: 'ok',
-        errorType: null,
-        firstTokenMs: firstTokenAt === undefined ? null : firstTokenAt - startedAt,
       });
-      inferenceCounter.add(1, { ...attrs, outcome: 'ok' });
+      // Only a retry can repeat a result whose completion never reached the server.
+      const earlierOk = info.attempt > 1 ? (await deps.ledger.attempts(workflowId, info.activityId)).find((r) => r.outcome === 'ok' && r.attempt < info.attempt) : undefined;
+      await deps.ledger.append(completedRecord(attempt, result, earlierOk?.attempt, firstTokenAt === undefined ? null : firstTokenAt - startedAt));
+      inferenceCounter.add(1, { ...attrs, outcome: earlierOk ? 'duplicate' : 'ok' });
       latencyHistogram.record(latencyMs, attrs);
-      tokenCounter.add(result.promptTokens, { ...attrs, kind: 'prompt' });
-      tokenCounter.add(result.outputTokens, { ...attrs, kind: 'output' });
-      log.info('inference completed', { latencyMs, queueWaitMs, outputTokens: result.outputTokens, doneReason: result.doneReason });
+      if (!earlierOk) {
+        tokenCounter.add(result.promptTokens, { ...attrs, kind: 'prompt' });
+        tokenCounter.add(result.outputTokens, { ...attrs, kind: 'output' });
+      }
+      log.info(earlierOk ? 'inference completed again (an earlier attempt\'s result was lost on its way to the server)' : 'inference completed', { latencyMs, queueWaitMs, outputTokens: result.outputTokens, doneReason: result.doneReason });
       return result;
     },
   };
+}
+
+/**
+ * An attempt whose worker died leaves no line of its own: its retry writes it, as `worker_lost`,
+ * with what the lost attempt last heartbeated (host, tokens so far).
+ */
+async function recordLostAttempt(ledger: Ledger, base: AttemptBase, progress: AttemptProgress | undefined, log: JsonLogger): Promise<void> {
+  const previous = base.attempt - 1;
+  const lines = await ledger.attempts(base.workflowId, base.activityId);
+  if (lines.some((r) => r.attempt === previous)) return;
+  const ts = new Date().toISOString();
+  await ledger.append({
+    ...base,
+    ts,
+    attempt: previous,
+    host: progress?.host ?? 'unknown',
+    queueWaitMs: progress?.queueWaitMs ?? 0,
+    latencyMs: progress?.startedAt ? Date.parse(ts) - progress.startedAt : 0,
+    promptTokens: 0,
+    outputTokens: progress?.outputTokens ?? 0,
+    tokensPerSecond: 0,
+    doneReason: null,
+    outcome: 'worker_lost',
+    errorType: ATTEMPT_FAILURE.workerLost,
+  });
+  log.warn('the previous attempt was lost with its worker; recorded', { lostAttempt: previous, lastHeartbeat: progress });
 }

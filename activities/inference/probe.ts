@@ -14,3 +14,14 @@ export async function probeOllama(url: string, timeoutMs = 1_500): Promise<{ ver
     return undefined;
   }
 }
+
+/** True when the host answers GET /api/version within the timeout (a liveness check; loads nothing). */
+export async function hostAnswers(url: string, timeoutMs: number): Promise<boolean> {
+  const client = new Ollama({ host: url, fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }) });
+  try {
+    await client.version();
+    return true;
+  } catch {
+    return false;
+  }
+}

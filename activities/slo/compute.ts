@@ -1,5 +1,6 @@
+import { WAIT_FAILURE } from '../../common/failures';
 import { LANES, type Lane, type Priority } from '../../common/lanes';
-import type { InferenceRecord } from '../ledger';
+import type { InferenceRecord } from '../../stores/ledger';
 import { maxOverlap, percentile, ratio, topCounts } from './stats';
 import type { DailySloCounts, JobRun, JobTypeRow, LanePriorityRow, LaneRow, ModelRow, ScheduleRowReport, SloId, SloInputs, SloReport, SloRow } from './types';
 
@@ -16,9 +17,33 @@ const BURN_WINDOWS = { '1h': HOUR, '6h': 6 * HOUR, '1d': 24 * HOUR } as const;
 export const LAUNCHER_JOB_TYPE = 'scheduled-run';
 const CLOSED_BAD: ReadonlyArray<JobRun['status']> = ['FAILED', 'TIMED_OUT', 'TERMINATED'];
 
-/** An attempt that reached a worker (an `expired` record waited but never started). */
-const started = (r: InferenceRecord): boolean => r.outcome !== 'expired';
+/**
+ * How the report reads each ledger outcome (stores/ledger.ts):
+ * - `ok`: served. The only outcome whose latency, time to first token, tokens/s and tokens count.
+ * - `duplicate`: a retry served again after an earlier `ok` result was lost on its way to the
+ *   server. An attempt with a real queue wait, not an error; its tokens are not counted again.
+ * - `error`, `timeout`: the model call failed — the model errors of a request. A `timeout` whose
+ *   type is `ModelHostDown` (the host hung mid-stream) is an outage instead, like `host_down`.
+ * - `host_down`, `worker_lost`, `cancelled`: the host was down, the worker died, or the workflow
+ *   stopped the call — interrupted attempts, not model errors (the request waits or re-runs).
+ * - `deferred`: pre-empted for prod and re-run later — a pre-emption, not an error.
+ * - `expired`: waited past its queue TTL and never ran — an expiry of its lane; no attempt and no
+ *   queue-wait sample (experimental only, so never in the prod SLOs).
+ * Every outcome but `expired` is an attempt whose queue wait counts; a `worker_lost` line without
+ * a heartbeat (host `unknown`) has no known wait and is left out.
+ */
+const started = (r: InferenceRecord): boolean => r.outcome !== 'expired' && !(r.outcome === 'worker_lost' && r.host === 'unknown');
+const modelError = (r: InferenceRecord): boolean => r.outcome === 'error' || (r.outcome === 'timeout' && r.errorType !== WAIT_FAILURE.hostDown);
+const interrupted = (r: InferenceRecord): boolean => r.outcome === 'host_down' || r.outcome === 'worker_lost' || r.outcome === 'cancelled' || (r.outcome === 'timeout' && r.errorType === WAIT_FAILURE.hostDown);
 const ms = (iso: string): number => Date.parse(iso);
+
+/**
+ * The lines as attempts in time: a `worker_lost` line is written when the next attempt starts,
+ * so it is placed at the lost attempt's own start (its `ts` minus the `latencyMs` it ran).
+ */
+function asAttempts(records: InferenceRecord[]): InferenceRecord[] {
+  return records.map((r) => (r.outcome === 'worker_lost' && r.latencyMs > 0 ? { ...r, ts: new Date(ms(r.ts) - r.latencyMs).toISOString() } : r));
+}
 
 /** An SLO as events: which events count, which are good, and the share allowed to be bad. */
 export interface SloEvents {
@@ -38,8 +63,9 @@ export function sloEventSets(inputs: Pick<SloInputs, 'inference' | 'jobs' | 'win
   const ws = ms(inputs.windowStart);
   const we = ms(inputs.windowEnd);
   const inWindow = (iso: string | null): boolean => iso !== null && ms(iso) >= ws && ms(iso) < we;
-  const prodWaits = inputs.inference.filter((r) => started(r) && r.lane === 'prod');
-  const urgentWaits = inputs.inference.filter((r) => started(r) && r.priority === 'urgent');
+  const attempts = asAttempts(inputs.inference);
+  const prodWaits = attempts.filter((r) => started(r) && r.lane === 'prod');
+  const urgentWaits = attempts.filter((r) => started(r) && r.priority === 'urgent');
   const prodJobs = inputs.jobs.filter((j) => j.lane === 'prod' && j.jobType !== LAUNCHER_JOB_TYPE && j.closeTime && (j.status === 'COMPLETED' || CLOSED_BAD.includes(j.status)));
   const waitsInDay = (rs: InferenceRecord[]) => rs.filter((r) => inWindow(r.ts)).map((r) => r.queueWaitMs);
   return [
@@ -88,7 +114,7 @@ export function computeSloReport(inputs: SloInputs): SloReport {
   const ws = ms(inputs.windowStart);
   const we = ms(inputs.windowEnd);
   const inWindow = (iso: string | null): boolean => iso !== null && ms(iso) >= ws && ms(iso) < we;
-  const records = inputs.inference.filter((r) => inWindow(r.ts));
+  const records = asAttempts(inputs.inference).filter((r) => inWindow(r.ts));
   const startedRecords = records.filter(started);
   const slos = sloEventSets(inputs);
 
@@ -242,7 +268,8 @@ function modelRows(rs: InferenceRecord[]): ModelRow[] {
       host,
       attempts: of.length,
       ok: ok.length,
-      errors: of.filter((r) => r.outcome !== 'ok' && r.outcome !== 'deferred' && r.outcome !== 'cancelled').length,
+      errors: of.filter(modelError).length,
+      interrupted: of.filter(interrupted).length,
       preemptions: of.filter((r) => r.outcome === 'deferred').length,
       latencyP50Ms: percentile(ok.map((r) => r.latencyMs), 50),
       latencyP95Ms: percentile(ok.map((r) => r.latencyMs), 95),

@@ -4,10 +4,10 @@ import { msToTs, tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { LANES, type Lane } from '../../common/lanes';
 import { SA } from '../../common/search-attributes';
-import { FileLedger } from '../ledger';
-import { readRoutingEvents } from '../routing';
-import type { ApprovalObservation, JobRun, LaneSnapshot, RoutingEventRecord, ScheduleObservation, SloInputs } from './types';
-import { readSloHistory } from './store';
+import { FileLedger } from '../../stores/ledger';
+import { readRoutingEvents } from '../../stores/routing-events';
+import type { ApprovalObservation, DailySloCounts, JobRun, LaneSnapshot, RoutingEventRecord, ScheduleObservation, SloInputs } from './types';
+import { readSloHistory } from '../../stores/slo-reports';
 
 const DAY = 86_400_000;
 const scheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -57,7 +57,7 @@ export async function gatherSloInputs(sources: SloSources, date: string, now = n
     lanes,
     schedules,
     approvals,
-    history: await readSloHistory(sources.dataDir, date, 27),
+    history: await readSloHistory<DailySloCounts['counts']>(sources.dataDir, date, 27),
   };
 }
 

@@ -1,10 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { JsonLogger } from '../../common/logger';
+import { SLO_FAILURE } from '../../common/failures';
+import type { JsonLogger } from '../../platform/logger';
 import { computeSloReport } from './compute';
 import { gatherSloInputs, type SloSources } from './gather';
 import { renderSloHtml } from './render-html';
 import { renderSloMarkdown } from './render-markdown';
-import { writeSloReport, type SloFiles } from './store';
+import { writeSloReport, type SloFiles } from '../../stores/slo-reports';
 import type { SloReport } from './types';
 
 export { computeSloReport, SLO_TARGETS } from './compute';
@@ -18,7 +19,7 @@ export interface SloReportResult {
 }
 
 /** Failure type of a refused report date (bad or future date). */
-export const SLO_FAILURE = { invalidDate: 'InvalidSloDate' } as const;
+export { SLO_FAILURE } from '../../common/failures';
 
 /** Builds one day's report: gather → compute → render → write (with the `latest` pointer). */
 export async function buildSloReport(sources: SloSources, date: string, now = new Date()): Promise<SloReportResult> {

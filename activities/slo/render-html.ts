@@ -91,7 +91,7 @@ ${tableHtml(['job type', 'lane', 'started', 'completed', 'failed', 'timed out', 
 ${tableHtml(['time', 'workflow', 'lane', 'task class', 'route', 'reason'], r.fallbacks.cloudUses.map((c) => [c.ts, c.workflowId, c.lane, c.taskClass, c.route, c.reason]))}
 <h2>Models: tokens/s (p50)</h2>
 ${barChart('chart-tokens', 'tokens per second per model', modelBars, tpsMax)}
-${tableHtml(['model', 'host', 'attempts', 'ok', 'errors', 'pre-empted', 'latency p50', 'latency p95', 'first token p50', 'first token p95', 'tokens/s p50', 'output tokens'], r.models.map((m) => [m.model, m.host, m.attempts, m.ok, m.errors, m.preemptions, msText(m.latencyP50Ms), msText(m.latencyP95Ms), msText(m.timeToFirstTokenP50Ms), msText(m.timeToFirstTokenP95Ms), num(m.tokensPerSecondP50), m.outputTokens]))}
+${tableHtml(['model', 'host', 'attempts', 'ok', 'errors', 'interrupted', 'pre-empted', 'latency p50', 'latency p95', 'first token p50', 'first token p95', 'tokens/s p50', 'output tokens'], r.models.map((m) => [m.model, m.host, m.attempts, m.ok, m.errors, m.interrupted, m.preemptions, msText(m.latencyP50Ms), msText(m.latencyP95Ms), msText(m.timeToFirstTokenP50Ms), msText(m.timeToFirstTokenP95Ms), num(m.tokensPerSecondP50), m.outputTokens]))}
 <h2>Schedules</h2>
 ${tableHtml(['schedule', 'workflow', 'state', 'expected', 'taken', 'not run', 'extra', 'failed', 'lag p95', 'missed / skipped (server totals)'], r.schedules.map((s) => [s.id, s.workflow, s.paused ? 'paused' : 'active', s.expected, s.taken, s.notRun ? `${s.notRun} (${s.notRunAt.join(', ')})` : 0, s.extra, s.failed, msText(s.lagP95Ms), `${s.missedCatchupWindowTotal} / ${s.skippedOverlapTotal}`]))}
 <h2>Approvals waiting</h2>

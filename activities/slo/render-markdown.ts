@@ -38,8 +38,8 @@ export function renderSloMarkdown(r: SloReport): string {
     '',
     '## Models',
     ...table(
-      ['model', 'host', 'attempts', 'ok', 'errors', 'pre-empted', 'latency p50 / p95', 'first token p50 / p95', 'tokens/s p50'],
-      r.models.map((m) => [m.model, m.host, String(m.attempts), String(m.ok), String(m.errors), String(m.preemptions), `${msText(m.latencyP50Ms)} / ${msText(m.latencyP95Ms)}`, `${msText(m.timeToFirstTokenP50Ms)} / ${msText(m.timeToFirstTokenP95Ms)}`, num(m.tokensPerSecondP50)]),
+      ['model', 'host', 'attempts', 'ok', 'errors', 'interrupted', 'pre-empted', 'latency p50 / p95', 'first token p50 / p95', 'tokens/s p50'],
+      r.models.map((m) => [m.model, m.host, String(m.attempts), String(m.ok), String(m.errors), String(m.interrupted), String(m.preemptions), `${msText(m.latencyP50Ms)} / ${msText(m.latencyP95Ms)}`, `${msText(m.timeToFirstTokenP50Ms)} / ${msText(m.timeToFirstTokenP95Ms)}`, num(m.tokensPerSecondP50)]),
     ),
     '',
     '## Schedules',

@@ -1,5 +1,5 @@
 import type { Lane, Priority } from '../../common/lanes';
-import type { InferenceRecord } from '../ledger';
+import type { InferenceRecord } from '../../stores/ledger';
 
 /**
  * The daily SLO report: what it is computed from (`SloInputs`, gathered by gather.ts) and what it
@@ -161,8 +161,12 @@ export interface ModelRow {
   model: string;
   host: string;
   attempts: number;
+  /** `ok` lines (a `duplicate` is an attempt but not counted here). */
   ok: number;
+  /** Model errors: `error`, and `timeout` except a hung host's. */
   errors: number;
+  /** Ended by a host outage, a lost worker or a cancellation (`host_down`, `worker_lost`, `cancelled`, hung-host `timeout`). */
+  interrupted: number;
   preemptions: number;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;

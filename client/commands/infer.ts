@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { submitInference } from '../submit-inference';
+import { validateInferencePayload } from '../../common/contract';
+import { InvalidPayloadError, submitInference } from '../submit-inference';
 import { CliUsageError, type RegisterCommand } from './context';
 
 export function readJsonFile(file: string, what: string): unknown {
@@ -26,7 +27,10 @@ export const registerInfer: RegisterCommand = (program, ctx) => {
     .option('--json', 'print machine-readable JSON')
     .action(async (options: { file: string; wait?: boolean; json?: boolean }) => {
       const payload = readJsonFile(options.file, 'one JSON object with the queue-contract fields');
-      const submission = await submitInference(await ctx.client(), payload);
+      // Bad input is reported (exit 2) even when no Temporal server answers.
+      const validation = validateInferencePayload(payload);
+      if (!validation.ok) throw new InvalidPayloadError(validation.problems);
+      const submission = await submitInference(await ctx.client(), payload, ctx.admission());
       if (!options.wait) {
         process.stdout.write(options.json ? `${JSON.stringify({ workflowId: submission.workflowId, runId: submission.runId })}\n` : `submitted ${submission.workflowId}\n`);
         return;

@@ -1,6 +1,8 @@
 import * as os from 'node:os';
 import { Option } from 'commander';
-import { formatQueueStatus, pauseLanes, queueStatus, resumeLanes, type LaneSelector } from '../queue-admin';
+import { laneQueue } from '../../common/lanes';
+import { pauseLanes, resumeLanes, selectLanes, type LaneSelector } from '../../platform/lane-admin';
+import { formatQueueStatus, queueStatus, routedProviders, whereThePauseShows } from '../queue-admin';
 import { CliUsageError, type RegisterCommand } from './context';
 
 const laneOption = () => new Option('--lane <lane>', 'prod, experimental or all').choices(['prod', 'experimental', 'all']).default('all');
@@ -12,15 +14,16 @@ export const registerQueue: RegisterCommand = (program, ctx) => {
 
   queue
     .command('pause')
-    .description('Pause a lane: its tasks wait durably in Temporal until resume')
+    .description('Pause a lane (its inference queue and its cloud/pilot provider queues): tasks wait durably in Temporal until resume')
     .addOption(laneOption())
     .requiredOption('--reason <text>', 'why (shown in status and alerts)')
     .option('--by <name>', 'who pauses', defaultIdentity())
     .action(async (options: { lane: LaneSelector; reason: string; by: string }) => {
       if (!options.reason.trim()) throw new CliUsageError('--reason: must not be empty. Fix: say why the lane is paused, e.g. --reason "GPU maintenance"');
-      await pauseLanes(await ctx.client(), { lanes: options.lane, reason: options.reason.trim(), by: options.by });
+      await pauseLanes(await ctx.client(), { lanes: options.lane, reason: options.reason.trim(), by: options.by, providers: routedProviders(ctx.env().dataDir) });
       ctx.logger().warn('lane paused', { lanes: options.lane, by: options.by, reason: options.reason });
       process.stdout.write(`paused ${options.lane} (by ${options.by}: ${options.reason})\n`);
+      for (const lane of selectLanes(options.lane)) process.stdout.write(`${lane}: ${whereThePauseShows(laneQueue(lane))}\n`);
     });
 
   queue
@@ -29,7 +32,7 @@ export const registerQueue: RegisterCommand = (program, ctx) => {
     .addOption(laneOption())
     .option('--by <name>', 'who resumes', defaultIdentity())
     .action(async (options: { lane: LaneSelector; by: string }) => {
-      await resumeLanes(await ctx.client(), { lanes: options.lane, by: options.by });
+      await resumeLanes(await ctx.client(), { lanes: options.lane, by: options.by, providers: routedProviders(ctx.env().dataDir) });
       ctx.logger().info('lane resumed', { lanes: options.lane, by: options.by });
       process.stdout.write(`resumed ${options.lane}\n`);
     });

@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { RoutingMatrixError, RoutingStore } from '../../activities/routing-store';
+import { RoutingMatrixError, RoutingStore } from '../../stores/routing-store';
 import { resolveChain } from '../../common/routing-matrix';
 import { runSmokeTest, type SmokeReport } from '../smoke';
 import { CliUsageError, type CliContext, type RegisterCommand } from './context';
@@ -8,7 +8,7 @@ import { readJsonFile } from './infer';
 const defaultIdentity = (): string => `${os.userInfo().username}@${os.hostname()}`;
 
 async function smoke(ctx: CliContext): Promise<SmokeReport> {
-  const report = await runSmokeTest(await ctx.client());
+  const report = await runSmokeTest(await ctx.client(), ctx.admission());
   process.stdout.write(`smoke test ${report.ok ? 'PASSED' : 'FAILED'} (${report.workflowId}): ${report.detail}\n`);
   if (!report.ok) process.exitCode = 1;
   return report;

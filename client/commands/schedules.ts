@@ -1,6 +1,7 @@
 import { SCHEDULES } from '../../config/schedules';
+import { ScheduleDefinitionError } from '../../common/schedule-definition';
 import { applySloSchedule } from '../slo';
-import { applySchedules, formatScheduleRows, listSchedules, ScheduleDefinitionError } from '../schedules';
+import { applySchedules, formatScheduleRows, listSchedules } from '../schedules';
 import { CliUsageError, type RegisterCommand } from './context';
 
 /** `civicos schedules apply|list`: the schedules of config/schedules.ts, replacing cron. */

@@ -1,5 +1,5 @@
 import { renderSloMarkdown } from '../../activities/slo/render-markdown';
-import { outputsRoot } from '../../activities/outputs';
+import { outputsRoot } from '../../stores/outputs';
 import { parseSloDate, runSloReport } from '../slo';
 import { CliUsageError, type RegisterCommand } from './context';
 

@@ -5,11 +5,13 @@ import { startOllamaSimulator } from '../../deploy/dev/ollama-simulator';
 import { describeRealOllama, findOllamaBinary, installTinyModel, startRealOllama } from '../../deploy/ollama/real-ollama';
 import { DEMO_ROUTING_PROFILE } from '../../config/demo-routing';
 import { locateTemporalCli, startDevServer, temporalAnswers, type DevServer } from '../../deploy/temporal/dev-server';
-import type { PlatformEnv } from '../../common/env';
-import type { JsonLogger } from '../../common/logger';
+import type { PlatformEnv } from '../../platform/env';
+import { fileLogSink } from '../../platform/log-file';
+import { configureLogger, type JsonLogger } from '../../platform/logger';
 import { runWorkers } from '../../workers/run-workers';
 import { installTelemetry } from '../../workers/telemetry';
 import { connectClient, webUiWorkflowUrl } from '../connection';
+import { admissionFromEnv } from '../admission';
 import { submitInference } from '../submit-inference';
 import type { RegisterCommand } from './context';
 import { untilSignal } from './worker';
@@ -44,10 +46,23 @@ export const registerStart: RegisterCommand = (program, ctx) => {
   program
     .command('start')
     .description('Main job: dev server (unless one answers), workers, a first workflow; runs until Ctrl-C')
-    .action(async () => {
-      await startCommand(ctx.env(), ctx.logger());
+    .option('--verbose', 'print the JSON log lines here too (default: into <data dir>/logs/civicos.log)')
+    .action(async (options: { verbose?: boolean }) => {
+      const env = ctx.env();
+      if (options.verbose) {
+        await startCommand(env, ctx.logger());
+        return;
+      }
+      const logFile = startLogFile(env);
+      say(`Logs:     ${logFile} (JSON lines; warnings and errors also show here; --verbose prints every line)`);
+      await startCommand(env, configureLogger(env.logLevel, fileLogSink(logFile)));
     });
 };
+
+/** Where `npm start` writes its JSON log lines (appended across runs). */
+export function startLogFile(env: Pick<PlatformEnv, 'dataDir'>): string {
+  return path.resolve(env.dataDir, 'logs', 'civicos.log');
+}
 
 export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promise<void> {
   installTelemetry({ logger, metricsPort: env.metricsPort });
@@ -88,7 +103,7 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
     );
 
     const client = await connectClient(env);
-    const submission = await submitInference(client, firstWorkflowPayload(new Date()));
+    const submission = await submitInference(client, firstWorkflowPayload(new Date()), admissionFromEnv(env, logger));
     say(`Web UI:   ${uiBase}/namespaces/${env.namespace}/workflows`);
     say(`Workflow: ${submission.workflowId} (task queue civicos)`);
     say(`          ${webUiWorkflowUrl(uiBase, env.namespace, submission.workflowId)}`);

@@ -19,10 +19,13 @@ log() { printf '[ollama-start] %s\n' "$*" >&2; }
 OLLAMA_BIN="${OLLAMA_BIN:-$("$HERE/install-ollama.sh")}"
 [ -x "$OLLAMA_BIN" ] || { log "not executable: $OLLAMA_BIN"; exit 1; }
 
+# Free = nothing LISTENs there. SO_REUSEADDR, as `ollama serve` itself binds: the TIME_WAIT
+# connections a crashed server leaves behind (~60 s) do not count as "in use".
 port_free() {
   python3 - "$1" <<'PY'
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:

@@ -1,4 +1,4 @@
-import { configureLogger } from '../../common/logger';
+import { configureLogger } from '../../platform/logger';
 import { installTelemetry } from '../../workers/telemetry';
 import { testSpans } from './spans';
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { formatZodIssues, ProblemsError } from '../common/failures';
 
 /**
  * Every environment variable the platform reads, validated once at start-up.
@@ -48,6 +49,14 @@ const envSchema = z.object({
   CIVICOS_EXPERIMENTAL_TTL_S: z.coerce.number().int('expected whole seconds').min(1, 'at least 1 second').default(3600),
   /** Experimental work gets no new slot while the prod backlog is older than this. */
   CIVICOS_PROD_BACKLOG_DEFER_MS: z.coerce.number().int('expected whole milliseconds').min(0, 'at least 0').default(2000),
+  /** How long a prod request waits for a down model host before its route's fallback applies (default: the prod queue SLO). */
+  CIVICOS_PROD_HOST_WAIT_S: z.coerce.number().min(0, 'at least 0').default(30),
+  /** First-token deadline of a model call (covers a cold model load and prompt evaluation). */
+  CIVICOS_FIRST_TOKEN_TIMEOUT_S: z.coerce.number().min(1, 'at least 1 second').default(120),
+  /** Per-model first-token deadlines, JSON: {"qwen2.5-coder:32b":240}. */
+  CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL: z.string().optional(),
+  /** Longest gap between two tokens of a stream before the call counts as hung. */
+  CIVICOS_INTER_TOKEN_TIMEOUT_S: z.coerce.number().min(1, 'at least 1 second').default(20),
   /** Alert when a lane stays paused longer than this. */
   CIVICOS_ALERT_PAUSED_AFTER_S: z.coerce.number().min(0, 'at least 0').default(900),
   /** Alert when the oldest prod task waits longer than this (the prod queue-wait SLO). */
@@ -73,6 +82,16 @@ export interface PlatformEnv {
   modelHosts: ModelHost[] | undefined;
   ollamaMode: 'auto' | 'real' | 'simulator';
   queue: QueuePolicy;
+  modelCalls: ModelCallPolicy;
+}
+
+/** How the inference worker judges a model call and its host (hang and outage detection). */
+export interface ModelCallPolicy {
+  firstTokenTimeoutMs: number;
+  firstTokenTimeoutByModelMs: Record<string, number>;
+  interTokenTimeoutMs: number;
+  /** A prod request waits this long for a down host before falling back (`host_down`). */
+  prodHostWaitMs: number;
 }
 
 export interface QueuePolicy {
@@ -100,19 +119,28 @@ const FIXES: Record<string, string> = {
   CIVICOS_QUEUE_CAP_EXPERIMENTAL: 'set the maximum of unfinished experimental requests, e.g. 5000',
   CIVICOS_EXPERIMENTAL_TTL_S: 'set whole seconds, e.g. 3600',
   CIVICOS_PROD_BACKLOG_DEFER_MS: 'set whole milliseconds, e.g. 2000',
+  CIVICOS_PROD_HOST_WAIT_S: 'set seconds, e.g. 30',
+  CIVICOS_FIRST_TOKEN_TIMEOUT_S: 'set seconds ≥ 1, e.g. 120',
+  CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL: 'give a JSON object of model → seconds, e.g. {"qwen2.5-coder:32b":240}',
+  CIVICOS_INTER_TOKEN_TIMEOUT_S: 'set seconds ≥ 1, e.g. 20',
   CIVICOS_ALERT_PAUSED_AFTER_S: 'set seconds, e.g. 900',
   CIVICOS_PROD_BACKLOG_SLO_S: 'set seconds, e.g. 30',
   CIVICOS_MONITOR_INTERVAL_MS: 'set whole milliseconds ≥ 100, e.g. 5000',
 };
 
-export class ConfigError extends Error {
+export class ConfigError extends ProblemsError {
   override readonly name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('Invalid configuration', problems);
   }
 }
 
 const projectRoot = path.resolve(__dirname, '..');
+
+/** `[0][name]`: where in a JSON-valued variable an issue is. */
+function indexed(path: readonly PropertyKey[]): string {
+  return path.map((p) => `[${String(p)}]`).join('');
+}
 
 function normaliseOllamaUrl(value: string): string {
   const withScheme = /^https?:\/\//.test(value) ? value : `http://${value}`;
@@ -122,14 +150,15 @@ function normaliseOllamaUrl(value: string): string {
 /** Parse and validate the environment; throws ConfigError naming each bad variable and its fix. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
   const parsed = envSchema.safeParse(source);
-  const problems: string[] = [];
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0]);
-      const value = source[name];
-      problems.push(`${name}=${JSON.stringify(value ?? '')}: ${issue.message}. Fix: ${FIXES[name] ?? 'see README'}`);
-    }
-    throw new ConfigError(problems);
+    const name = (path: readonly PropertyKey[]) => String(path[0]);
+    throw new ConfigError(
+      formatZodIssues(parsed.error, {
+        root: 'environment',
+        field: (path) => `${name(path)}=${JSON.stringify(source[name(path)] ?? '')}`,
+        fix: (path) => FIXES[name(path)] ?? 'see README',
+      }),
+    );
   }
   const env = parsed.data;
   let modelHosts: ModelHost[] | undefined;
@@ -143,9 +172,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     const hosts = z.array(modelHost).min(1).safeParse(raw);
     if (!hosts.success) {
       throw new ConfigError(
-        hosts.error.issues.map(
-          (issue) => `CIVICOS_MODEL_HOSTS${issue.path.map((p) => `[${String(p)}]`).join('')}: ${issue.message}. Fix: ${FIXES.CIVICOS_MODEL_HOSTS}`,
-        ),
+        formatZodIssues(hosts.error, { root: 'CIVICOS_MODEL_HOSTS', field: (path) => `CIVICOS_MODEL_HOSTS${indexed(path)}`, fix: () => FIXES.CIVICOS_MODEL_HOSTS ?? 'see README' }),
       );
     }
     const names = hosts.data.map((h) => h.name);
@@ -153,6 +180,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     if (duplicate) throw new ConfigError([`CIVICOS_MODEL_HOSTS: host name "${duplicate}" appears twice. Fix: give each host a unique name`]);
     modelHosts = hosts.data;
   }
+  const firstTokenTimeoutByModelMs = parseSecondsByModel(env.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL);
   if (env.OLLAMA_HOST !== undefined && !/^(https?:\/\/)?[A-Za-z0-9.\-_]+(:\d{1,5})?\/?$/.test(env.OLLAMA_HOST)) {
     throw new ConfigError([`OLLAMA_HOST=${JSON.stringify(env.OLLAMA_HOST)}: expected a URL or host:port. Fix: ${FIXES.OLLAMA_HOST}`]);
   }
@@ -177,7 +205,34 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
       prodBacklogSloSeconds: env.CIVICOS_PROD_BACKLOG_SLO_S,
       monitorIntervalMs: env.CIVICOS_MONITOR_INTERVAL_MS,
     },
+    modelCalls: {
+      firstTokenTimeoutMs: env.CIVICOS_FIRST_TOKEN_TIMEOUT_S * 1000,
+      firstTokenTimeoutByModelMs,
+      interTokenTimeoutMs: env.CIVICOS_INTER_TOKEN_TIMEOUT_S * 1000,
+      prodHostWaitMs: env.CIVICOS_PROD_HOST_WAIT_S * 1000,
+    },
   };
+}
+
+function parseSecondsByModel(text: string | undefined): Record<string, number> {
+  if (!text) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL: not valid JSON. Fix: ${FIXES.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL}`]);
+  }
+  const parsed = z.record(z.string().min(1), z.number().min(1, 'at least 1 second')).safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      formatZodIssues(parsed.error, {
+        root: 'CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL',
+        field: (path) => `CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL${indexed(path)}`,
+        fix: () => FIXES.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL ?? 'see README',
+      }),
+    );
+  }
+  return Object.fromEntries(Object.entries(parsed.data).map(([model, seconds]) => [model, seconds * 1000]));
 }
 
 /**

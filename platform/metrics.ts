@@ -1,6 +1,5 @@
 import { metrics, type Counter, type Histogram } from '@opentelemetry/api';
 import type { RoutingLedgerEvent } from '../common/inference';
-import type { InferenceRecord } from './ledger';
 import { recordModelCallSpan } from './tracing';
 
 /**
@@ -61,7 +60,28 @@ export function initPlatformMetrics(): void {
   for (const lane of ['prod', 'experimental']) m.queueFull.add(0, { lane });
 }
 
-export function recordInferenceMetrics(record: InferenceRecord): void {
+/**
+ * The fields of an inference ledger line the metrics read (stores/ledger.ts's InferenceRecord; the
+ * platform layer sits below stores/, so it names only what it reads).
+ */
+export interface MeteredAttempt {
+  ts: string;
+  lane: string;
+  priority: string;
+  model: string;
+  host: string;
+  provider?: string;
+  outcome: string;
+  queueWaitMs: number;
+  latencyMs: number;
+  firstTokenMs?: number | null;
+  tokensPerSecond: number;
+  promptTokens: number;
+  outputTokens: number;
+}
+
+/** Only `ok` lines count latency and tokens (a `duplicate` repeats an `ok` already counted). */
+export function recordInferenceMetrics(record: MeteredAttempt): void {
   const m = current();
   const provider = record.provider ?? (record.host === '-' ? 'none' : 'ollama');
   const labels = { lane: record.lane, priority: record.priority, model: record.model, host: record.host, provider };

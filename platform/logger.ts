@@ -1,10 +1,17 @@
 import type { Logger as TemporalLogger, LogLevel as TemporalLogLevel, LogMetadata } from '@temporalio/common';
-import { redactSecrets, redactValue } from './redact';
+import { redactSecrets, redactValue } from '../common/redact';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 };
 
-export type LogSink = (line: string) => void;
+/** The redacted record a line was made from, for sinks that route by level. */
+export interface LogEntry {
+  level: LogLevel;
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+export type LogSink = (line: string, entry: LogEntry) => void;
 
 /**
  * The one structured logger: JSON lines `{ts, level, msg, component, ...fields}` on stderr,
@@ -23,15 +30,13 @@ export class JsonLogger implements TemporalLogger {
   log(level: TemporalLogLevel | LogLevel, message: string, meta?: LogMetadata): void {
     const normalised = level.toLowerCase() as LogLevel;
     if (RANK[normalised] < RANK[this.options.level]) return;
-    const fields = meta ? (redactValue(stripSymbols(meta)) as Record<string, unknown>) : {};
-    const line = safeStringify({
-      ts: new Date().toISOString(),
-      level: normalised,
-      msg: redactSecrets(message),
+    const msg = redactSecrets(message);
+    const fields = {
       ...(redactValue(this.options.bindings ?? {}) as Record<string, unknown>),
-      ...fields,
-    });
-    (this.options.sink ?? defaultSink)(line);
+      ...(meta ? (redactValue(stripSymbols(meta)) as Record<string, unknown>) : {}),
+    };
+    const line = safeStringify({ ts: new Date().toISOString(), level: normalised, msg, ...fields });
+    (this.options.sink ?? defaultSink)(line, { level: normalised, msg, fields });
   }
 
   trace(message: string, meta?: LogMetadata): void {
