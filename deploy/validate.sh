@@ -4,8 +4,9 @@
 #     the Kubernetes OpenAPI schemas inside the package (types, required fields, unknown fields);
 #   - the compose file (deploy/compose.yaml): check-jsonschema against the compose-spec schema it
 #     vendors (--builtin-schema vendor.compose-spec);
-#   - Prometheus configs: promtool check config (promtool from Debian's `prometheus` .deb, unpacked
-#     into the cache: installing the package would start a Prometheus daemon);
+#   - Prometheus configs: promtool check config (observability/promtool.sh: promtool from PATH or
+#     Debian's `prometheus` .deb, unpacked into the cache: installing the package would start a
+#     Prometheus daemon);
 #   - the Temporal dynamic config: temporal-server validate-dynamic-config (known keys and types),
 #     when the cluster's server is built (deploy/cluster/install-temporal-server.sh).
 # Tools are cached in ~/.cache/civicos (a venv, an unpacked .deb); a second run installs nothing.
@@ -38,21 +39,7 @@ done
 log "check-jsonschema --builtin-schema vendor.compose-spec compose.yaml"
 "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec compose.yaml >&2
 
-promtool_dir="$CACHE_DIR/deb-prometheus"
-promtool="$(command -v promtool || true)"
-if [ -z "$promtool" ]; then
-  promtool="$(find "$promtool_dir/extract" -name promtool -type f 2>/dev/null | head -n 1 || true)"
-fi
-if [ -z "$promtool" ]; then
-  log "fetching Debian's prometheus .deb (for promtool) into $promtool_dir"
-  mkdir -p "$promtool_dir/extract"
-  (cd "$promtool_dir" && apt-get download prometheus >&2) || {
-    [ "$(id -u)" = 0 ] && apt-get update -qq >&2 && (cd "$promtool_dir" && apt-get download prometheus >&2)
-  }
-  dpkg-deb -x "$(ls -t "$promtool_dir"/prometheus_*.deb | head -n 1)" "$promtool_dir/extract"
-  rm -f "$promtool_dir"/prometheus_*.deb
-  promtool="$(find "$promtool_dir/extract" -name promtool -type f | head -n 1)"
-fi
+promtool="$(bash observability/promtool.sh)"
 log "$promtool check config: prometheus/prometheus.yml k8s/config/prometheus.yml"
 "$promtool" check config --syntax-only prometheus/prometheus.yml k8s/config/prometheus.yml >&2
 

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 
 /**
- * Debian tools some tests drive (`promtool` from `prometheus`, `chromium`). `.ci/run` installs
- * them and sets CIVICOS_REQUIRE_TOOLS=1, which makes a missing tool a failure; elsewhere a test
- * that needs one reports itself skipped, naming the package to install.
+ * Debian tools some tests drive (`promtool` from the `prometheus` .deb, `chromium`). `.ci/run`
+ * puts them on PATH (promtool unpacked by deploy/observability/promtool.sh, never installed: the
+ * package would start a daemon) and sets CIVICOS_REQUIRE_TOOLS=1, which makes a missing tool a
+ * failure; elsewhere a test that needs one reports itself skipped, saying how to get it.
  */
 export function systemTool(name: 'promtool' | 'chromium', debianPackage: string): { path: string | undefined; skipReason: string | undefined } {
   let found: string | undefined;
@@ -13,6 +14,7 @@ export function systemTool(name: 'promtool' | 'chromium', debianPackage: string)
     found = undefined;
   }
   if (found) return { path: found, skipReason: undefined };
-  if (process.env.CIVICOS_REQUIRE_TOOLS === '1') throw new Error(`${name} is required (CIVICOS_REQUIRE_TOOLS=1) but not on PATH: apt-get install -y ${debianPackage}`);
-  return { path: undefined, skipReason: `${name} not on PATH (apt-get install -y ${debianPackage}; .ci/run does)` };
+  const how = name === 'promtool' ? `PATH="$(dirname "$(bash deploy/observability/promtool.sh)"):$PATH" (unpacks Debian's ${debianPackage} .deb)` : `apt-get install -y ${debianPackage}`;
+  if (process.env.CIVICOS_REQUIRE_TOOLS === '1') throw new Error(`${name} is required (CIVICOS_REQUIRE_TOOLS=1) but not on PATH: ${how}`);
+  return { path: undefined, skipReason: `${name} not on PATH (${how}; .ci/run does)` };
 }
