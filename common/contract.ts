@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LANE_PRIORITIES, LANES, PRIORITIES } from './lanes';
+import { containsSecret } from './redact';
 
 /**
  * The queue contract: the one payload every local-model call carries. Wire fields are spelled
@@ -16,7 +17,17 @@ const identifier = (what: string) =>
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be a string (${what})`) })
     .min(1, `must not be empty (${what})`)
     .max(128, 'must be at most 128 characters')
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'allowed: letters, digits and . _ : - (no spaces), starting with a letter or digit');
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'allowed: letters, digits and . _ : - (no spaces), starting with a letter or digit')
+    .refine(notSecretShaped, SECRET_SHAPED);
+
+/**
+ * Identifiers become search attributes, workflow IDs and ledger fields: one that looks like a
+ * credential is refused (without echoing it), never stored.
+ */
+const SECRET_SHAPED = 'looks like a secret (a key or token format); use a plain name such as donor-digest, and keep credentials out of identifiers';
+function notSecretShaped(value: string): boolean {
+  return !containsSecret(value);
+}
 
 /** `none`, `signal:<workflowId>/<signalName>`, or an http(s) webhook URL. */
 export const callbackSchema = z
@@ -67,6 +78,7 @@ export const inferencePayloadSchema = z
     experiment_tag: z
       .string({ error: 'must be a string' })
       .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'allowed: 2-64 lower-case letters, digits, . _ -')
+      .refine(notSecretShaped, SECRET_SHAPED)
       .optional(),
     success_criteria: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
     task_class: z
@@ -76,6 +88,7 @@ export const inferencePayloadSchema = z
     idempotency_key: z
       .string({ error: 'must be a string' })
       .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{3,199}$/, 'allowed: 4-200 characters of letters, digits and : . _ -')
+      .refine(notSecretShaped, SECRET_SHAPED)
       .optional(),
     temperature: z.number({ error: 'must be a number from 0 to 2' }).min(0, 'must be from 0 to 2').max(2, 'must be from 0 to 2').optional(),
     format: z.enum(['text', 'json'], { error: 'allowed: text, json' }).default('text'),
