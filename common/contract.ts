@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CALLBACK_SIGNALS } from './callback-targets';
 import { LANE_PRIORITIES, LANES, PRIORITIES } from './lanes';
 import { containsSecret } from './redact';
 
@@ -29,20 +30,38 @@ function notSecretShaped(value: string): boolean {
   return !containsSecret(value);
 }
 
-/** `none`, `signal:<workflowId>/<signalName>`, or an http(s) webhook URL. */
+/**
+ * `none`, `signal:<workflowId>/<signalName>` (a declared callback signal), or an http(s) webhook
+ * URL without credentials. Where a webhook may point (no private addresses unless allow-listed) is
+ * decided at delivery, after DNS resolution (activities/url-guard.ts).
+ */
 export const callbackSchema = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required (use "none" for no callback)' : 'must be a string') })
-  .refine(
-    (value) => value === 'none' || /^signal:[^/\s]+\/[A-Za-z_][A-Za-z0-9_]*$/.test(value) || isHttpUrl(value),
-    'allowed: "none", "signal:<workflowId>/<signalName>" or an http(s):// webhook URL',
-  );
+  .superRefine((value, ctx) => {
+    const problem = callbackProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
-function isHttpUrl(value: string): boolean {
-  if (!/^https?:\/\/[^\s/]+/.test(value)) return false;
+function callbackProblem(value: string): string | undefined {
+  if (value === 'none') return undefined;
+  const signal = /^signal:[^/\s]+\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(value);
+  if (signal) {
+    return CALLBACK_SIGNALS.includes(signal[1]!) ? undefined : `signal ${signal[1]} is not a declared callback signal; use one of: ${CALLBACK_SIGNALS.join(', ')} (common/callback-targets.ts)`;
+  }
+  const url = httpUrl(value);
+  if (!url) return 'allowed: "none", "signal:<workflowId>/<signalName>" or an http(s):// webhook URL';
+  // Never echo the URL: it carries the credentials.
+  if (url.username || url.password) return 'must not carry credentials (user:password@host); give the receiver a URL without them';
+  return undefined;
+}
+
+function httpUrl(value: string): URL | undefined {
+  if (!/^https?:\/\/[^\s/]+/.test(value)) return undefined;
   try {
-    return Boolean(new URL(value).host);
+    const url = new URL(value);
+    return url.host ? url : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -124,6 +124,8 @@ export interface QueueRecordActivities {
 
 export interface CallbackActivities {
   deliverCallback(input: { callback: string; workflowId: string; result: InferenceResult }): Promise<{ delivered: boolean; detail: string }>;
+  /** The type of the workflow a `signal:` callback names (undefined when there is none), checked against common/callback-targets.ts. */
+  describeCallbackTarget(input: { workflowId: string }): Promise<{ workflowType: string | undefined; running: boolean }>;
 }
 
 /** Default alias table of the standard; the routing matrix (versioned) supersedes it. */

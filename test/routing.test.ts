@@ -84,7 +84,7 @@ beforeAll(async () => {
     if (/"level":"(warn|error)"/.test(line)) process.stderr.write(`${line}\n`);
   });
   receiver = await startAlertReceiver();
-  platform = await startPlatform(temporal, [{ name: 'routing-host', url: ollama.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url } });
+  platform = await startPlatform(temporal, [{ name: 'routing-host', url: ollama.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url, CIVICOS_CALLBACK_HOSTS: '127.0.0.1' } });
   store = new RoutingStore(platform.env.dataDir);
 });
 beforeEach(() => {
