@@ -5,7 +5,7 @@ import { FAILURE } from '../common/contract';
 import type { InferenceResult, ProviderCallInput } from '../common/inference';
 import type { JsonLogger } from '../common/logger';
 import { redactSecrets } from '../common/redact';
-import type { Provider, RoutingMatrix } from '../common/routing-matrix';
+import { providerHostProblems, type Provider, type ProviderHostPolicy, type RoutingMatrix } from '../common/routing-matrix';
 import { requestFields, type Ledger } from './ledger';
 
 export const PROVIDER_FAILURE = {
@@ -74,6 +74,15 @@ export class CloudSpendLedger {
   }
 }
 
+export interface ProviderCallerDeps {
+  ledger: Ledger;
+  spend: CloudSpendLedger;
+  logger: JsonLogger;
+  secret: (name: string) => string | undefined;
+  /** Where providers may point (CIVICOS_LOCAL_PROVIDER_HOSTS, CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD). */
+  hostPolicy: ProviderHostPolicy;
+}
+
 interface ChatCompletion {
   model?: string;
   choices?: Array<{ message?: { content?: string }; finish_reason?: string }>;
@@ -86,7 +95,7 @@ interface ChatCompletion {
  * never reaches a log, an error or a search attribute. Cloud spend is checked against the
  * matrix's envelope before the call and recorded after it.
  */
-export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: JsonLogger; secret: (name: string) => string | undefined }) {
+export function createProviderCaller(deps: ProviderCallerDeps) {
   const callProvider = createCall(deps);
   /** Every attempt goes to the inference ledger, failed ones too (with the failure's type). */
   return async function runProvider(input: ProviderCallInput, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
@@ -119,11 +128,13 @@ export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLe
   };
 }
 
-function createCall(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: JsonLogger; secret: (name: string) => string | undefined }) {
+function createCall(deps: ProviderCallerDeps) {
   return async function callProvider(input: ProviderCallInput, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
     const { request, route, workflowId } = input;
     const provider: Provider | undefined = matrix.providers[route.provider];
     if (!provider?.baseUrl) throw ApplicationFailure.nonRetryable(`provider ${route.provider} has no baseUrl in routing matrix v${matrixVersion}`, 'ProviderMisconfigured');
+    const hostProblems = providerHostProblems(matrix, deps.hostPolicy, route.provider);
+    if (hostProblems.length > 0) throw ApplicationFailure.nonRetryable(`routing matrix v${matrixVersion}: ${hostProblems.join('; ')}`, 'ProviderMisconfigured');
     const ctx = Context.current();
     const cloud = provider.placement === 'cloud';
     const estimate = cloud ? estimateCostUsd(provider, request.system_prompt.length + request.user_prompt.length, request.max_tokens) : 0;

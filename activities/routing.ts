@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProviderActivities, RoutingActivities, RoutingLedgerEvent } from '../common/inference';
 import type { JsonLogger } from '../common/logger';
+import { redactValue } from '../common/redact';
+import type { ProviderHostPolicy } from '../common/routing-matrix';
 import { FileLedger } from './ledger';
 import { CloudSpendLedger, createProviderCaller } from './providers';
 import { RoutingStore } from './routing-store';
@@ -11,14 +13,16 @@ import { RoutingStore } from './routing-store';
  * `loadRoutingMatrix`, so the version it used is in the workflow's history; fallbacks and cloud
  * decisions go to `<data>/ledger/routing/YYYY-MM-DD.jsonl` and the log.
  */
-export function createRoutingActivities(deps: { dataDir: string; logger: JsonLogger }): RoutingActivities {
+export function createRoutingActivities(deps: { dataDir: string; logger: JsonLogger; directors?: readonly string[] }): RoutingActivities {
   const store = new RoutingStore(deps.dataDir);
   const routingDir = path.join(deps.dataDir, 'ledger', 'routing');
   return {
     async loadRoutingMatrix() {
-      return store.current();
+      return { ...store.current(), directors: [...(deps.directors ?? [])] };
     },
-    async recordRoutingEvent(event: RoutingLedgerEvent) {
+    async recordRoutingEvent(raw: RoutingLedgerEvent) {
+      // `detail` and `reason` carry host and provider error text: redacted before the ledger and the log.
+      const event = redactValue(raw) as RoutingLedgerEvent;
       const ts = new Date().toISOString();
       fs.mkdirSync(routingDir, { recursive: true });
       fs.appendFileSync(path.join(routingDir, `${ts.slice(0, 10)}.jsonl`), `${JSON.stringify({ ts, ...event })}\n`);
@@ -29,9 +33,9 @@ export function createRoutingActivities(deps: { dataDir: string; logger: JsonLog
 }
 
 /** The provider call, served on the provider task queues (workers/provider-worker.ts) with the matrix in force. */
-export function createProviderActivities(deps: { dataDir: string; logger: JsonLogger; secret: (name: string) => string | undefined }): ProviderActivities {
+export function createProviderActivities(deps: { dataDir: string; logger: JsonLogger; secret: (name: string) => string | undefined; hostPolicy: ProviderHostPolicy }): ProviderActivities {
   const store = new RoutingStore(deps.dataDir);
-  const runProvider = createProviderCaller({ ledger: new FileLedger(deps.dataDir), spend: new CloudSpendLedger(deps.dataDir), logger: deps.logger, secret: deps.secret });
+  const runProvider = createProviderCaller({ ledger: new FileLedger(deps.dataDir), spend: new CloudSpendLedger(deps.dataDir), logger: deps.logger, secret: deps.secret, hostPolicy: deps.hostPolicy });
   return {
     async runProviderInference(input) {
       const { version, matrix } = store.current();

@@ -120,8 +120,15 @@ export const inferencePayloadSchema = z
     /** A director's explicit request for a cloud model (Workflow v2 cloud policy, condition c). */
     director_request: z
       .strictObject({
-        requested_by: z.string({ error: 'is required' }).trim().min(1, 'must name the director'),
-        reason: z.string({ error: 'is required' }).trim().min(1, 'must say why cloud is needed'),
+        /** Must be a director listed in CIVICOS_DIRECTORS; checked where the cloud policy decides (workflows/infer.ts). */
+        requested_by: z
+          .string({ error: 'is required' })
+          .trim()
+          .min(1, 'must name the director')
+          .max(128, 'must be at most 128 characters')
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'must be a director identity such as dana or dana@civicos.example')
+          .refine(notSecretShaped, SECRET_SHAPED),
+        reason: z.string({ error: 'is required' }).trim().min(1, 'must say why cloud is needed').max(500, 'must be at most 500 characters'),
       })
       .optional(),
     promotion: z

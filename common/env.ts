@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { redactSecrets } from './redact';
+import type { ProviderHostPolicy } from './routing-matrix';
 
 /**
  * Every environment variable the platform reads, validated once at start-up.
@@ -121,11 +122,6 @@ export interface PlatformEnv {
   directors: string[];
   queue: QueuePolicy;
   modelCalls: ModelCallPolicy;
-}
-
-export interface ProviderHostPolicy {
-  localHosts: string[];
-  allowLoopbackHttpCloud: boolean;
 }
 
 /** How the inference worker judges a model call and its host (hang and outage detection). */
@@ -290,6 +286,8 @@ function parseSecondsByModel(text: string | undefined): Record<string, number> {
  * is never logged.
  */
 export function readSecret(name: string, source: NodeJS.ProcessEnv = process.env): string | undefined {
+  // Only provider-key variables: a configured name cannot read out anything else (TEMPORAL_*, PATH, a database password).
+  if (!name.startsWith('CIVICOS_CLOUD_KEY_')) return undefined;
   const value = source[name];
   return value && value.trim() ? value.trim() : undefined;
 }

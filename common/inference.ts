@@ -82,7 +82,8 @@ export interface ProviderCallInput {
 
 /** Workflow-queue activities of the routing layer. */
 export interface RoutingActivities {
-  loadRoutingMatrix(): Promise<{ version: number; matrix: RoutingMatrix }>;
+  /** The matrix in force, and the directors (CIVICOS_DIRECTORS) whose director_request may use cloud. */
+  loadRoutingMatrix(): Promise<{ version: number; matrix: RoutingMatrix; directors: string[] }>;
   recordRoutingEvent(event: RoutingLedgerEvent): Promise<void>;
 }
 
