@@ -1,4 +1,5 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { redactingInterceptors } from './redacting-interceptor';
 import { createProviderActivities } from '../activities';
 import { readSecret } from '../common/env';
 import { LANES, providerQueue } from '../common/lanes';
@@ -27,6 +28,7 @@ export async function createProviderWorkers(options: {
     for (const lane of LANES) {
       workers.push(
         await Worker.create({
+          interceptors: redactingInterceptors,
           connection: options.connection,
           namespace: options.namespace,
           taskQueue: providerQueue(name, lane),
