@@ -31,7 +31,7 @@ const RULES: Array<{ rule: string; pattern: RegExp }> = [
   // CVE ids in any spelling (CVE-2024-12345, cve 2024 12345, CVE_2024_12345, CVE‑2024‑12345), GitHub advisories, CWE classes.
   { rule: 'cve_reference', pattern: /\b(?:CVE[\s_-]*(?:19|20)\d{2}[\s_-]*\d{4,7}|GHSA(?:-[0-9a-z]{4}){3}|CWE[\s_-]*\d{1,4})\b/gi },
   {
-    rule: 'exploit_class',
+    rule: 'exploit_detail',
     pattern: new RegExp(
       [
         `(?:${INJECTION_KINDS})[- ]?injection`,
@@ -81,7 +81,7 @@ const RULES: Array<{ rule: string; pattern: RegExp }> = [
     ),
   },
   // Acronyms only in capitals (SQLi aside), so "rce" inside words or "idor" in names never match.
-  { rule: 'exploit_class', pattern: /\b(?:SQLi|XSS|XSRF|CSRF|SSRF|IDOR|RCE|LFI|RFI|XXE|SSTI|PoC)\b/g },
+  { rule: 'exploit_detail', pattern: /\b(?:SQLi|XSS|XSRF|CSRF|SSRF|IDOR|RCE|LFI|RFI|XXE|SSTI|PoC)\b/g },
   {
     rule: 'exploit_payload',
     pattern: /(?:'\s*OR\s*'?1'?\s*=\s*'?1|\bOR\s+1\s*=\s*1\b|\bUNION\s+(?:ALL\s+)?SELECT\b|;\s*DROP\s+TABLE\b|<\s*script\b|\bjavascript:|\bonerror\s*=|(?:\.\.[/\\]){2,}|\/etc\/(?:passwd|shadow)\b|\bcmd\.exe\b|;\s*rm\s+-rf\b|\$\{jndi:)/gi,
