@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CallbackActivities } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
+import { CALLBACK_FAILURE } from '../common/failures';
+import type { JsonLogger } from '../platform/logger';
 import { checkOutboundUrl, pinnedLookup, UrlRefusedError, type Resolve } from './url-guard';
 
 /**
@@ -22,7 +23,7 @@ export function createCallbackActivities(deps: { logger: JsonLogger; allowedHost
       } catch (error) {
         if (!(error instanceof UrlRefusedError)) throw error;
         deps.logger.error('callback refused by the SSRF guard', { workflowId, reason: error.message });
-        throw ApplicationFailure.nonRetryable(`callback refused: ${error.message}`, 'CallbackRefused');
+        throw ApplicationFailure.nonRetryable(`callback refused: ${error.message}`, CALLBACK_FAILURE.refused);
       }
       const status = await post(checked.url, pinnedLookup(checked.address), JSON.stringify({ workflowId, result }), {
         'content-type': 'application/json',
@@ -32,13 +33,13 @@ export function createCallbackActivities(deps: { logger: JsonLogger; allowedHost
       const detail = `HTTP ${status}`;
       if (status >= 300 && status < 400) {
         deps.logger.error('callback receiver answered with a redirect', { workflowId, status });
-        throw ApplicationFailure.nonRetryable(`webhook answered ${detail} (a redirect); callbacks do not follow redirects: point the callback at the final URL`, 'CallbackRefused');
+        throw ApplicationFailure.nonRetryable(`webhook answered ${detail} (a redirect); callbacks do not follow redirects: point the callback at the final URL`, CALLBACK_FAILURE.refused);
       }
       if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
         deps.logger.error('callback refused by receiver', { workflowId, status });
-        throw ApplicationFailure.nonRetryable(`webhook refused the callback: ${detail}`, 'CallbackRefused');
+        throw ApplicationFailure.nonRetryable(`webhook refused the callback: ${detail}`, CALLBACK_FAILURE.refused);
       }
-      if (status >= 400) throw ApplicationFailure.retryable(`webhook failed: ${detail}`, 'CallbackFailed');
+      if (status >= 400) throw ApplicationFailure.retryable(`webhook failed: ${detail}`, CALLBACK_FAILURE.failed);
       deps.logger.info('callback delivered', { workflowId, status, attempt });
       return { delivered: true, detail };
     },

@@ -1,12 +1,12 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { ProviderActivities, RoutingActivities, RoutingLedgerEvent } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { redactValue } from '../common/redact';
 import type { ProviderHostPolicy } from '../common/routing-matrix';
-import { FileLedger } from './ledger';
-import { CloudSpendLedger, createProviderCaller } from './providers';
-import { RoutingStore } from './routing-store';
+import { FileLedger } from '../stores/ledger';
+import { CloudSpendLedger } from '../stores/cloud-spend';
+import { createProviderCaller } from './providers';
+import { appendRoutingEvent } from '../stores/routing-events';
+import { RoutingStore } from '../stores/routing-store';
 
 /**
  * Routing activities on the workflow queue: the matrix enters a workflow only through
@@ -15,7 +15,6 @@ import { RoutingStore } from './routing-store';
  */
 export function createRoutingActivities(deps: { dataDir: string; logger: JsonLogger; directors?: readonly string[] }): RoutingActivities {
   const store = new RoutingStore(deps.dataDir);
-  const routingDir = path.join(deps.dataDir, 'ledger', 'routing');
   return {
     async loadRoutingMatrix() {
       return { ...store.current(), directors: [...(deps.directors ?? [])] };
@@ -23,9 +22,7 @@ export function createRoutingActivities(deps: { dataDir: string; logger: JsonLog
     async recordRoutingEvent(raw: RoutingLedgerEvent) {
       // `detail` and `reason` carry host and provider error text: redacted before the ledger and the log.
       const event = redactValue(raw) as RoutingLedgerEvent;
-      const ts = new Date().toISOString();
-      fs.mkdirSync(routingDir, { recursive: true });
-      fs.appendFileSync(path.join(routingDir, `${ts.slice(0, 10)}.jsonl`), `${JSON.stringify({ ts, ...event })}\n`);
+      appendRoutingEvent(deps.dataDir, event);
       const log = event.kind === 'cloud_allowed' ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
       log(`routing ${event.kind}: ${event.from} → ${event.to ?? 'none'} (${event.reason})`, { ...event });
     },
@@ -42,16 +39,4 @@ export function createProviderActivities(deps: { dataDir: string; logger: JsonLo
       return await runProvider(input, matrix, version);
     },
   };
-}
-
-export function readRoutingEvents(dataDir: string, day = new Date().toISOString().slice(0, 10)): Array<RoutingLedgerEvent & { ts: string }> {
-  try {
-    return fs
-      .readFileSync(path.join(dataDir, 'ledger', 'routing', `${day}.jsonl`), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as RoutingLedgerEvent & { ts: string });
-  } catch {
-    return [];
-  }
 }

@@ -14,9 +14,6 @@ export const CALLBACK_TARGETS: Readonly<Record<string, readonly string[]>> = {
 
 export const CALLBACK_SIGNALS: readonly string[] = [...new Set(Object.values(CALLBACK_TARGETS).flat())];
 
-/** Failure type of a callback the workflow will not deliver (an undeclared target or signal). */
-export const CALLBACK_TARGET_REFUSED = 'CallbackTargetRefused';
-
 /** A problem sentence, or undefined when `workflowType` accepts `signalName`. */
 export function callbackTargetProblem(targetId: string, workflowType: string | undefined, signalName: string): string | undefined {
   if (workflowType === undefined) return `callback target ${targetId} does not exist (or cannot be described); start it before submitting`;

@@ -7,7 +7,7 @@ import { submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
-import type { inferenceCollector, priorityProbe } from '../workflows';
+import type { inferenceCollector, priorityProbe } from './support/workflows';
 import { startPlatform } from './support/platform';
 import { connectTest, uniqueId, type TestTemporal } from './support/temporal';
 

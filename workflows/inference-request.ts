@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { CALLBACK_TARGET_REFUSED, callbackTargetProblem } from '../common/callback-targets';
+import { callbackTargetProblem } from '../common/callback-targets';
+import { CALLBACK_FAILURE } from '../common/failures';
 import type { CivicActivities } from '../common/civic-activities';
 import type { CallbackActivities, InferenceResult } from '../common/inference';
 import type { InferencePayload } from '../common/contract';
@@ -57,7 +58,7 @@ async function serve(request: InferencePayload): Promise<InferenceResult> {
     // Only a workflow type that declares itself a callback target, with a signal it declares.
     const target = await describeCallbackTarget({ workflowId: targetId });
     const problem = callbackTargetProblem(targetId, target.workflowType, signalName);
-    if (problem) throw ApplicationFailure.create({ message: `callback refused: ${problem}`, type: CALLBACK_TARGET_REFUSED, nonRetryable: true });
+    if (problem) throw ApplicationFailure.create({ message: `callback refused: ${problem}`, type: CALLBACK_FAILURE.targetRefused, nonRetryable: true });
     await getExternalWorkflowHandle(targetId).signal(signalName, { workflowId: workflowInfo().workflowId, result });
   } else if (request.callback !== 'none') {
     await deliverCallback({ callback: request.callback, workflowId: workflowInfo().workflowId, result });

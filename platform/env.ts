@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { z } from 'zod';
-import { redactSecrets } from './redact';
-import type { ProviderHostPolicy } from './routing-matrix';
+import { formatZodIssues, ProblemsError } from '../common/failures';
+import { redactSecrets } from '../common/redact';
+import type { ProviderHostPolicy } from '../common/routing-matrix';
 
 /**
  * Every environment variable the platform reads, validated once at start-up.
@@ -171,14 +172,19 @@ const FIXES: Record<string, string> = {
   CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD: 'unset it (production), or 1 in development and tests only',
 };
 
-export class ConfigError extends Error {
+export class ConfigError extends ProblemsError {
   override readonly name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('Invalid configuration', problems);
   }
 }
 
 const projectRoot = path.resolve(__dirname, '..');
+
+/** `[0][name]`: where in a JSON-valued variable an issue is. */
+function indexed(path: readonly PropertyKey[]): string {
+  return path.map((p) => `[${String(p)}]`).join('');
+}
 
 function normaliseOllamaUrl(value: string): string {
   const withScheme = /^https?:\/\//.test(value) ? value : `http://${value}`;
@@ -188,13 +194,15 @@ function normaliseOllamaUrl(value: string): string {
 /** Parse and validate the environment; throws ConfigError naming each bad variable and its fix. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
   const parsed = envSchema.safeParse(source);
-  const problems: string[] = [];
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0]);
-      problems.push(`${name}=${shown(source[name])}: ${issue.message}. Fix: ${FIXES[name] ?? 'see README'}`);
-    }
-    throw new ConfigError(problems);
+    const name = (path: readonly PropertyKey[]) => String(path[0]);
+    throw new ConfigError(
+      formatZodIssues(parsed.error, {
+        root: 'environment',
+        field: (path) => `${name(path)}=${shown(source[name(path)])}`,
+        fix: (path) => FIXES[name(path)] ?? 'see README',
+      }),
+    );
   }
   const env = parsed.data;
   let modelHosts: ModelHost[] | undefined;
@@ -208,9 +216,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     const hosts = z.array(modelHost).min(1).safeParse(raw);
     if (!hosts.success) {
       throw new ConfigError(
-        hosts.error.issues.map(
-          (issue) => `CIVICOS_MODEL_HOSTS${issue.path.map((p) => `[${String(p)}]`).join('')}: ${issue.message}. Fix: ${FIXES.CIVICOS_MODEL_HOSTS}`,
-        ),
+        formatZodIssues(hosts.error, { root: 'CIVICOS_MODEL_HOSTS', field: (path) => `CIVICOS_MODEL_HOSTS${indexed(path)}`, fix: () => FIXES.CIVICOS_MODEL_HOSTS ?? 'see README' }),
       );
     }
     const names = hosts.data.map((h) => h.name);
@@ -275,7 +281,13 @@ function parseSecondsByModel(text: string | undefined): Record<string, number> {
   }
   const parsed = z.record(z.string().min(1), z.number().min(1, 'at least 1 second')).safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL${issue.path.map((p) => `[${String(p)}]`).join('')}: ${issue.message}. Fix: ${FIXES.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL}`));
+    throw new ConfigError(
+      formatZodIssues(parsed.error, {
+        root: 'CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL',
+        field: (path) => `CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL${indexed(path)}`,
+        fix: () => FIXES.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL ?? 'see README',
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(parsed.data).map(([model, seconds]) => [model, seconds * 1000]));
 }
