@@ -18,14 +18,18 @@ export interface ActivityDeps {
   dataDir: string;
   /** Credential lookup by env-variable name (tests inject one). */
   secret?: (name: string) => string | undefined;
+  /** Hosts a webhook callback may reach even on a private, loopback or link-local address (CIVICOS_CALLBACK_HOSTS). */
+  callbackHosts?: readonly string[];
+  /** Directors whose director_request may use cloud (CIVICOS_DIRECTORS). */
+  directors?: readonly string[];
 }
 
 /** Activities of the workflow task queue (everything except inference, which runs on lane queues). */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createCallbackActivities({ logger: deps.logger }),
+    ...createCallbackActivities({ logger: deps.logger, allowedHosts: deps.callbackHosts ?? [] }),
     ...createQueueRecordActivities({ ledger: new FileLedger(deps.dataDir), logger: deps.logger }),
-    ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger }),
+    ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger, directors: deps.directors }),
     ...createCivicActivities({ logger: deps.logger, dataDir: deps.dataDir }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
       await deps.alerts.send(alert);

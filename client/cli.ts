@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../platform/env';
+import { redactSecrets } from '../common/redact';
 import { CliUsageError, createContext, ExitWith, type RegisterCommand } from './commands/context';
 import { registerDevServer } from './commands/dev-server';
 import { registerInfer } from './commands/infer';
@@ -40,7 +41,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const code = exitCodeFor(error);
-    if (!(error instanceof CommanderError) && !(error instanceof ExitWith)) process.stderr.write(`civicos: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (!(error instanceof CommanderError) && !(error instanceof ExitWith)) {
+      // A workflow failure, a host error or a config problem may quote a credential: never print it.
+      process.stderr.write(`civicos: ${redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
+    }
     return code;
   } finally {
     await ctx.close();

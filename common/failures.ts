@@ -43,6 +43,8 @@ export const PROVIDER_FAILURE = {
 export const CALLBACK_FAILURE = {
   refused: 'CallbackRefused',
   failed: 'CallbackFailed',
+  /** A `signal:` callback to a workflow type or signal that is not a declared callback target. */
+  targetRefused: 'CallbackTargetRefused',
 } as const;
 
 /** CivicOS workflow runs (workflows/civic-run.ts and their activities). */

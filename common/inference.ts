@@ -72,7 +72,8 @@ export interface ProviderCallInput {
 
 /** Workflow-queue activities of the routing layer. */
 export interface RoutingActivities {
-  loadRoutingMatrix(): Promise<{ version: number; matrix: RoutingMatrix }>;
+  /** The matrix in force, and the directors (CIVICOS_DIRECTORS) whose director_request may use cloud. */
+  loadRoutingMatrix(): Promise<{ version: number; matrix: RoutingMatrix; directors: string[] }>;
   recordRoutingEvent(event: RoutingLedgerEvent): Promise<void>;
 }
 
@@ -114,6 +115,8 @@ export interface QueueRecordActivities {
 
 export interface CallbackActivities {
   deliverCallback(input: { callback: string; workflowId: string; result: InferenceResult }): Promise<{ delivered: boolean; detail: string }>;
+  /** The type of the workflow a `signal:` callback names (undefined when there is none), checked against common/callback-targets.ts. */
+  describeCallbackTarget(input: { workflowId: string }): Promise<{ workflowType: string | undefined; running: boolean }>;
 }
 
 /** Default alias table of the standard; the routing matrix (versioned) supersedes it. */

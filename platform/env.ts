@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { formatZodIssues, ProblemsError } from '../common/failures';
+import { redactSecrets } from '../common/redact';
+import type { ProviderHostPolicy } from '../common/routing-matrix';
 
 /**
  * Every environment variable the platform reads, validated once at start-up.
@@ -16,10 +18,33 @@ const port = z.coerce
   .min(0, 'expected 0..65535')
   .max(65535, 'expected 0..65535');
 
+/** Host configuration never carries a password: it would reach error messages, logs and history. */
+const CREDENTIALS_IN_URL = 'must not carry credentials (user:password@); give the host without them and keep secrets in their own variables';
+
 const httpUrl = z
   .string()
   .url('expected an http(s) URL, e.g. http://127.0.0.1:8080')
-  .refine((value) => /^https?:\/\//.test(value), 'expected an http(s) URL');
+  .refine((value) => /^https?:\/\//.test(value), 'expected an http(s) URL')
+  .refine((value) => !hasCredentials(value), CREDENTIALS_IN_URL);
+
+
+function hasCredentials(value: string): boolean {
+  // Also catches what URL() would not parse, e.g. "user:pass@host:port" without a scheme.
+  return /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/@\s]*@/i.test(value.trim());
+}
+
+/** A comma-separated list of host names or IP literals (no scheme, port or path): `hooks.example.org,127.0.0.1,[::1]`. */
+const hostList = z
+  .string()
+  .transform((value) => value.split(',').map((h) => h.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[?[0-9A-Fa-f:.]+\]?)$/, 'each entry is a host name or IP address, without scheme, port or path')))
+  .transform((hosts) => hosts.map((h) => h.replace(/^\[(.*)\]$/, '$1').toLowerCase()));
+
+/** Comma-separated identities (directors, approvers): letters, digits, . _ @ - */
+const identityList = z
+  .string()
+  .transform((value) => value.split(',').map((h) => h.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'each entry is an identity such as dana or dana@civicos.example')));
 
 const modelHost = z.object({
   name: z.string().min(1).regex(/^[a-z0-9-]+$/, 'host names are lower-case letters, digits and dashes'),
@@ -63,6 +88,17 @@ const envSchema = z.object({
   CIVICOS_PROD_BACKLOG_SLO_S: z.coerce.number().min(0, 'at least 0').default(30),
   /** How often the queue monitor checks (alerts) and inference workers publish slot usage. */
   CIVICOS_MONITOR_INTERVAL_MS: z.coerce.number().int('expected whole milliseconds').min(100, 'at least 100').default(5000),
+  /** Hosts a webhook callback may reach although they resolve to a loopback, private or link-local address. */
+  CIVICOS_CALLBACK_HOSTS: hostList.default([]),
+  /** Hosts (besides loopback) a `local` provider of the routing matrix may point at, e.g. a GPU box on the LAN. */
+  CIVICOS_LOCAL_PROVIDER_HOSTS: hostList.default([]),
+  /** Directors whose `director_request` may send a request to a cloud model. */
+  CIVICOS_DIRECTORS: identityList.default([]),
+  /**
+   * Development and tests only: lets a cloud provider use plain http on a loopback address (the
+   * OpenAI simulator). Never set it in production: cloud providers are https only.
+   */
+  CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD: z.enum(['0', '1'], { error: 'use 1 (dev/test only) or 0' }).default('0'),
   /** auto: real Ollama if one answers, else the simulator (labelled); real; simulator. */
   CIVICOS_OLLAMA_MODE: z.enum(['auto', 'real', 'simulator']).default('auto'),
 });
@@ -81,6 +117,10 @@ export interface PlatformEnv {
   modelSlots: number;
   modelHosts: ModelHost[] | undefined;
   ollamaMode: 'auto' | 'real' | 'simulator';
+  callbackHosts: string[];
+  /** What the routing matrix's providers may point at (checked where the matrix is loaded and used). */
+  providerHosts: ProviderHostPolicy;
+  directors: string[];
   queue: QueuePolicy;
   modelCalls: ModelCallPolicy;
 }
@@ -126,6 +166,10 @@ const FIXES: Record<string, string> = {
   CIVICOS_ALERT_PAUSED_AFTER_S: 'set seconds, e.g. 900',
   CIVICOS_PROD_BACKLOG_SLO_S: 'set seconds, e.g. 30',
   CIVICOS_MONITOR_INTERVAL_MS: 'set whole milliseconds ≥ 100, e.g. 5000',
+  CIVICOS_CALLBACK_HOSTS: 'list host names or IP addresses, comma-separated, e.g. 127.0.0.1,hooks.internal.example',
+  CIVICOS_LOCAL_PROVIDER_HOSTS: 'list host names or IP addresses, comma-separated, e.g. gpu-a.lan,10.0.0.5',
+  CIVICOS_DIRECTORS: 'list the directors, comma-separated, e.g. dana,lee@civicos.example',
+  CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD: 'unset it (production), or 1 in development and tests only',
 };
 
 export class ConfigError extends ProblemsError {
@@ -155,7 +199,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     throw new ConfigError(
       formatZodIssues(parsed.error, {
         root: 'environment',
-        field: (path) => `${name(path)}=${JSON.stringify(source[name(path)] ?? '')}`,
+        field: (path) => `${name(path)}=${shown(source[name(path)])}`,
         fix: (path) => FIXES[name(path)] ?? 'see README',
       }),
     );
@@ -181,8 +225,11 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     modelHosts = hosts.data;
   }
   const firstTokenTimeoutByModelMs = parseSecondsByModel(env.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL);
+  if (env.OLLAMA_HOST !== undefined && hasCredentials(env.OLLAMA_HOST)) {
+    throw new ConfigError([`OLLAMA_HOST=${shown(env.OLLAMA_HOST)}: ${CREDENTIALS_IN_URL}. Fix: ${FIXES.OLLAMA_HOST}`]);
+  }
   if (env.OLLAMA_HOST !== undefined && !/^(https?:\/\/)?[A-Za-z0-9.\-_]+(:\d{1,5})?\/?$/.test(env.OLLAMA_HOST)) {
-    throw new ConfigError([`OLLAMA_HOST=${JSON.stringify(env.OLLAMA_HOST)}: expected a URL or host:port. Fix: ${FIXES.OLLAMA_HOST}`]);
+    throw new ConfigError([`OLLAMA_HOST=${shown(env.OLLAMA_HOST)}: expected a URL or host:port. Fix: ${FIXES.OLLAMA_HOST}`]);
   }
   return {
     temporalAddress: env.TEMPORAL_ADDRESS,
@@ -196,6 +243,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     modelSlots: env.CIVICOS_MODEL_SLOTS,
     modelHosts,
     ollamaMode: env.CIVICOS_OLLAMA_MODE,
+    callbackHosts: env.CIVICOS_CALLBACK_HOSTS,
+    providerHosts: { localHosts: env.CIVICOS_LOCAL_PROVIDER_HOSTS, allowLoopbackHttpCloud: env.CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD === '1' },
+    directors: env.CIVICOS_DIRECTORS,
     queue: {
       capProd: env.CIVICOS_QUEUE_CAP_PROD,
       capExperimental: env.CIVICOS_QUEUE_CAP_EXPERIMENTAL,
@@ -212,6 +262,13 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
       prodHostWaitMs: env.CIVICOS_PROD_HOST_WAIT_S * 1000,
     },
   };
+}
+
+/** How a bad value is quoted in an error: redacted, and a URL with credentials not at all. */
+function shown(value: string | undefined): string {
+  if (value === undefined) return '""';
+  if (hasCredentials(value)) return '(a value with credentials, not shown)';
+  return JSON.stringify(redactSecrets(value));
 }
 
 function parseSecondsByModel(text: string | undefined): Record<string, number> {
@@ -241,6 +298,8 @@ function parseSecondsByModel(text: string | undefined): Record<string, number> {
  * is never logged.
  */
 export function readSecret(name: string, source: NodeJS.ProcessEnv = process.env): string | undefined {
+  // Only provider-key variables: a configured name cannot read out anything else (TEMPORAL_*, PATH, a database password).
+  if (!name.startsWith('CIVICOS_CLOUD_KEY_')) return undefined;
   const value = source[name];
   return value && value.trim() ? value.trim() : undefined;
 }

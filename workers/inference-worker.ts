@@ -1,4 +1,5 @@
 import type { NativeConnection } from '@temporalio/worker';
+import { redactingInterceptors } from './redacting-interceptor';
 import { Worker } from '@temporalio/worker';
 import { createInferenceActivities, type AlertSink, type Ledger, type ModelHostTarget } from '../activities';
 import { HostHealth } from '../activities/inference/host-health';
@@ -74,6 +75,7 @@ export async function createInferenceWorkers(options: InferenceWorkerOptions): P
   const workers = await Promise.all(
     LANES.map((lane) =>
       Worker.create({
+        interceptors: redactingInterceptors,
         connection: options.connection,
         namespace: options.namespace,
         taskQueue: laneQueue(lane),

@@ -1,9 +1,10 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { redactingInterceptors } from './redacting-interceptor';
 import { createProviderActivities } from '../activities';
 import { readSecret } from '../platform/env';
 import { LANES, providerQueue } from '../common/lanes';
 import type { JsonLogger } from '../platform/logger';
-import { queuedProviders, type RoutingMatrix } from '../common/routing-matrix';
+import { queuedProviders, type ProviderHostPolicy, type RoutingMatrix } from '../common/routing-matrix';
 
 /**
  * Workers for the provider task queues: one per OpenAI-compatible provider and lane, each running
@@ -18,14 +19,16 @@ export async function createProviderWorkers(options: {
   dataDir: string;
   logger: JsonLogger;
   secret?: (name: string) => string | undefined;
+  hostPolicy: ProviderHostPolicy;
 }): Promise<Worker[]> {
-  const activities = createProviderActivities({ dataDir: options.dataDir, logger: options.logger, secret: options.secret ?? ((name) => readSecret(name)) });
+  const activities = createProviderActivities({ dataDir: options.dataDir, logger: options.logger, secret: options.secret ?? ((name) => readSecret(name)), hostPolicy: options.hostPolicy });
   const workers: Worker[] = [];
   for (const name of queuedProviders(options.matrix)) {
     const provider = options.matrix.providers[name]!;
     for (const lane of LANES) {
       workers.push(
         await Worker.create({
+          interceptors: redactingInterceptors,
           connection: options.connection,
           namespace: options.namespace,
           taskQueue: providerQueue(name, lane),

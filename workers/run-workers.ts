@@ -60,9 +60,9 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
   const { env, logger } = options;
   const alerts = new AlertSender({ logger, webhook: env.alertWebhook });
   if (options.workflows !== false) {
-    workers.push(await createWorkflowWorker({ connection, namespace: env.namespace, deps: { logger, alerts, dataDir: env.dataDir }, workflowBundle: options.workflowBundle }));
+    workers.push(await createWorkflowWorker({ connection, namespace: env.namespace, deps: { logger, alerts, dataDir: env.dataDir, callbackHosts: env.callbackHosts, directors: env.directors }, workflowBundle: options.workflowBundle }));
     // Cloud and pilot calls: the provider keys live with the workflow worker, so their queues are served here.
-    workers.push(...(await createProviderWorkers({ connection, namespace: env.namespace, matrix: new RoutingStore(env.dataDir).current().matrix, dataDir: env.dataDir, logger })));
+    workers.push(...(await createProviderWorkers({ connection, namespace: env.namespace, matrix: new RoutingStore(env.dataDir).current().matrix, dataDir: env.dataDir, hostPolicy: env.providerHosts, logger })));
     const monitorConnection = await Connection.connect({ address: env.temporalAddress });
     const monitor = startQueueMonitor({ client: new Client({ connection: monitorConnection, namespace: env.namespace }), policy: env.queue, alerts, logger });
     cleanups.push(monitor.stop, () => monitorConnection.close());

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { redactingInterceptors } from './redacting-interceptor';
 import { createActivities, type ActivityDeps } from '../activities';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import { assertValidContracts } from '../common/reliability-contract';
@@ -21,6 +22,7 @@ export async function createWorkflowWorker(options: WorkflowWorkerOptions): Prom
   // A bad contract stops the worker here, naming the workflow and field (ContractError).
   assertValidContracts(options.contracts ?? WORKFLOW_CONTRACTS);
   return await Worker.create({
+    interceptors: redactingInterceptors,
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,

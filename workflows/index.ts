@@ -1,5 +1,6 @@
 // The workflows barrel: the worker's single workflowsPath.
 export { inferenceRequest } from './inference-request';
+export { inferenceCollector, inferenceDoneSignal, collectedQuery } from './inference-collector';
 // The CivicOS workflows (contracts in common/workflow-contracts.ts) and the schedules' launcher.
 export { donorDigest } from './donor-digest';
 export { grantDeadlineWatch } from './grant-deadline-watch';

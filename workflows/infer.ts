@@ -173,7 +173,7 @@ function providerActivity(request: InferencePayload, provider: string, ttlMs: nu
 export async function infer(payload: unknown): Promise<InferenceResult> {
   const request = validateOrFail(payload);
   const { workflowId } = workflowInfo();
-  const { version, matrix } = await loadRoutingMatrix();
+  const { version, matrix, directors } = await loadRoutingMatrix();
   const chain = resolveChain(matrix, request.model);
   const fallbacks: FallbackRecord[] = [];
   let localFailed = false;
@@ -195,7 +195,7 @@ export async function infer(payload: unknown): Promise<InferenceResult> {
     }
     let cloudReason: string | undefined;
     if (route.placement === 'cloud') {
-      const decision = decideCloud({ taskClass: request.task_class, premiumTaskClasses: matrix.cloud.premiumTaskClasses, localFailed, directorRequest: request.director_request });
+      const decision = decideCloud({ taskClass: request.task_class, premiumTaskClasses: matrix.cloud.premiumTaskClasses, localFailed, directorRequest: request.director_request, directors });
       if (!decision.allowed) {
         await leave(route, index, 'policy_refused', decision.detail, 'cloud_refused');
         continue;

@@ -14,7 +14,15 @@ export async function startPlatform(
   options: { envOverrides?: Record<string, string>; workflows?: boolean; dataDir?: string } = {},
 ): Promise<{ env: PlatformEnv; ledger: FileLedger; workers: RunningWorkers; stop(): Promise<void> }> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-data-'));
-  const env = loadEnv({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, CIVICOS_DATA_DIR: dataDir, CIVICOS_METRICS_PORT: '0', ...options.envOverrides });
+  // The OpenAI simulator stands in for the cloud over plain http on loopback: the explicit dev/test allowance (never set in production).
+  const env = loadEnv({
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    CIVICOS_DATA_DIR: dataDir,
+    CIVICOS_METRICS_PORT: '0',
+    CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD: '1',
+    ...options.envOverrides,
+  });
   const workers = await runWorkers({ env, logger: logger(), hosts, workflowBundle: temporal.workflowBundle, workflows: options.workflows });
   return {
     env,
