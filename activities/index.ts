@@ -1,5 +1,8 @@
+import type { ApproverConfig } from '../common/approvers';
 import type { JsonLogger } from '../common/logger';
+import { DEFAULT_APPROVERS } from '../config/approvers';
 import type { AlertSink } from './alerts';
+import { createApproverActivities } from './approvers';
 import { createCallbackActivities } from './callbacks';
 import { createCivicActivities } from './civic';
 import { FileLedger } from './ledger';
@@ -18,6 +21,8 @@ export interface ActivityDeps {
   dataDir: string;
   /** Credential lookup by env-variable name (tests inject one). */
   secret?: (name: string) => string | undefined;
+  /** Who may approve each action (default config/approvers.ts). */
+  approvers?: ApproverConfig;
 }
 
 /** Activities of the workflow task queue (everything except inference, which runs on lane queues). */
@@ -27,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createQueueRecordActivities({ ledger: new FileLedger(deps.dataDir), logger: deps.logger }),
     ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger }),
     ...createCivicActivities({ logger: deps.logger, dataDir: deps.dataDir }),
+    ...createApproverActivities({ approvers: deps.approvers ?? DEFAULT_APPROVERS }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
       await deps.alerts.send(alert);
     },

@@ -59,6 +59,8 @@ export interface CivicActivities {
   writeOutput(input: WriteOutputInput): Promise<WriteOutputResult>;
   sendMessage(message: OutboundMessage): Promise<SendResult>;
   raiseAlert(alert: WorkflowAlert): Promise<void>;
+  /** The configured approvers of an action (config/approvers.ts, CIVICOS_APPROVERS). */
+  approversFor(action: string): Promise<string[]>;
 }
 
 /** Failure types of the CivicOS workflows and their activities. */

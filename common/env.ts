@@ -1,5 +1,9 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_APPROVERS } from '../config/approvers';
+import { CodecKeyError, parseCodecKeys, type CodecKeys } from '../codec/keys';
+import { approverIdentity, approversSchema, type ApproverConfig } from './approvers';
 
 /**
  * Every environment variable the platform reads, validated once at start-up.
@@ -64,6 +68,14 @@ const envSchema = z.object({
   CIVICOS_MONITOR_INTERVAL_MS: z.coerce.number().int('expected whole milliseconds').min(100, 'at least 100').default(5000),
   /** auto: real Ollama if one answers, else the simulator (labelled); real; simulator. */
   CIVICOS_OLLAMA_MODE: z.enum(['auto', 'real', 'simulator']).default('auto'),
+  /** Payload-encryption keys (JSON or a file path); parsed below, never echoed. */
+  CIVICOS_CODEC_KEYS: z.string().optional(),
+  /** Port of the codec server the Web UI decodes payloads through. */
+  CIVICOS_CODEC_PORT: port.default(8081),
+  /** Who this client is (recorded on drafts and approvals); default: the OS user. */
+  CIVICOS_IDENTITY: approverIdentity.optional(),
+  /** Approvers per action, JSON: {"send-comms":["ada.okafor"]}; replaces config/approvers.ts. */
+  CIVICOS_APPROVERS: z.string().optional(),
 });
 
 export type ModelHost = z.infer<typeof modelHost>;
@@ -82,6 +94,12 @@ export interface PlatformEnv {
   ollamaMode: 'auto' | 'real' | 'simulator';
   queue: QueuePolicy;
   modelCalls: ModelCallPolicy;
+  /** CIVICOS_CODEC_KEYS; undefined: the dev key in the data directory (see codec/keys.ts). */
+  codecKeys: CodecKeys | undefined;
+  codecPort: number;
+  /** This client's identity: CIVICOS_IDENTITY, else the OS user. */
+  identity: string;
+  approvers: ApproverConfig;
 }
 
 /** How the inference worker judges a model call and its host (hang and outage detection). */
@@ -125,6 +143,9 @@ const FIXES: Record<string, string> = {
   CIVICOS_ALERT_PAUSED_AFTER_S: 'set seconds, e.g. 900',
   CIVICOS_PROD_BACKLOG_SLO_S: 'set seconds, e.g. 30',
   CIVICOS_MONITOR_INTERVAL_MS: 'set whole milliseconds ≥ 100, e.g. 5000',
+  CIVICOS_CODEC_PORT: 'use a free TCP port, e.g. 8081',
+  CIVICOS_IDENTITY: 'use a user name such as ada.okafor, or unset it to use the OS user',
+  CIVICOS_APPROVERS: 'give a JSON object of action → identities, e.g. {"send-comms":["ada.okafor","mara.lindqvist"]}',
 };
 
 export class ConfigError extends Error {
@@ -148,7 +169,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]);
-      const value = source[name];
+      const value = name === 'CIVICOS_CODEC_KEYS' ? '(not shown)' : source[name];
       problems.push(`${name}=${JSON.stringify(value ?? '')}: ${issue.message}. Fix: ${FIXES[name] ?? 'see README'}`);
     }
     throw new ConfigError(problems);
@@ -179,6 +200,13 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
   if (env.OLLAMA_HOST !== undefined && !/^(https?:\/\/)?[A-Za-z0-9.\-_]+(:\d{1,5})?\/?$/.test(env.OLLAMA_HOST)) {
     throw new ConfigError([`OLLAMA_HOST=${JSON.stringify(env.OLLAMA_HOST)}: expected a URL or host:port. Fix: ${FIXES.OLLAMA_HOST}`]);
   }
+  let codecKeys: CodecKeys | undefined;
+  try {
+    codecKeys = env.CIVICOS_CODEC_KEYS ? parseCodecKeys(env.CIVICOS_CODEC_KEYS) : undefined;
+  } catch (error) {
+    if (error instanceof CodecKeyError) throw new ConfigError(error.problems);
+    throw error;
+  }
   return {
     temporalAddress: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -206,7 +234,26 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
       interTokenTimeoutMs: env.CIVICOS_INTER_TOKEN_TIMEOUT_S * 1000,
       prodHostWaitMs: env.CIVICOS_PROD_HOST_WAIT_S * 1000,
     },
+    codecKeys,
+    codecPort: env.CIVICOS_CODEC_PORT,
+    identity: env.CIVICOS_IDENTITY ?? os.userInfo().username,
+    approvers: parseApprovers(env.CIVICOS_APPROVERS),
   };
+}
+
+function parseApprovers(text: string | undefined): ApproverConfig {
+  if (!text) return DEFAULT_APPROVERS;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`CIVICOS_APPROVERS: not valid JSON. Fix: ${FIXES.CIVICOS_APPROVERS}`]);
+  }
+  const parsed = approversSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `CIVICOS_APPROVERS${issue.path.map((p) => `[${String(p)}]`).join('')}: ${issue.message}. Fix: ${FIXES.CIVICOS_APPROVERS}`));
+  }
+  return parsed.data;
 }
 
 function parseSecondsByModel(text: string | undefined): Record<string, number> {

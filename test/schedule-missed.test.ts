@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { formatScheduleRows, listSchedules, type ScheduleDefinitionInput } from '../client/schedules';
 import { freePort, startDevServer, type DevServer } from '../deploy/temporal/dev-server';
-import { eventually } from './support/temporal';
+import { eventually, testDataConverter } from './support/temporal';
 
 /**
  * A firing the server could not run within the catch-up window (it was down) is counted as missed
@@ -37,7 +37,7 @@ const definition: ScheduleDefinitionInput = {
 async function start(port: number): Promise<Client> {
   server = await startDevServer({ temporalPath: inject('temporalCliPath'), port, namespace: 'default', dbFile: path.join(dir, 'temporal.sqlite') });
   connection = await Connection.connect({ address: server.address });
-  return new Client({ connection, namespace: 'default' });
+  return new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
 }
 
 describe('schedule health', () => {

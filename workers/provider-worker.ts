@@ -1,4 +1,4 @@
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createProviderActivities } from '../activities';
 import { readSecret } from '../common/env';
 import { LANES, providerQueue } from '../common/lanes';
@@ -17,6 +17,7 @@ export async function createProviderWorkers(options: {
   matrix: RoutingMatrix;
   dataDir: string;
   logger: JsonLogger;
+  dataConverter: WorkerOptions['dataConverter'];
   secret?: (name: string) => string | undefined;
 }): Promise<Worker[]> {
   const activities = createProviderActivities({ dataDir: options.dataDir, logger: options.logger, secret: options.secret ?? ((name) => readSecret(name)) });
@@ -30,6 +31,7 @@ export async function createProviderWorkers(options: {
           namespace: options.namespace,
           taskQueue: providerQueue(name, lane),
           identity: `civicos-provider/${name}/${lane}`,
+          dataConverter: options.dataConverter,
           activities,
           maxConcurrentActivityTaskExecutions: provider.concurrency[lane],
           maxConcurrentActivityTaskPolls: 1,

@@ -1,9 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { inject } from 'vitest';
+import { encryptingDataConverter, parseCodecKeys } from '../../codec';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import { TEST_CODEC_KEYS } from './codec-key';
 
 export interface TestTemporal {
   address: string;
@@ -11,6 +14,8 @@ export interface TestTemporal {
   native: NativeConnection;
   namespace: string;
   workflowBundle: { codePath: string };
+  /** The encrypting converter with the test key: give it to every Client and Worker a test creates. */
+  dataConverter: DataConverter;
   close(): Promise<void>;
 }
 
@@ -24,9 +29,11 @@ export async function connectTest(options: { namespace?: string } = {}): Promise
   const connection = await Connection.connect({ address });
   const namespace = options.namespace ? await ensureNamespace(connection, options.namespace) : inject('temporalNamespace');
   const native = await NativeConnection.connect({ address });
+  const dataConverter = testDataConverter();
   return {
     address,
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter }),
+    dataConverter,
     native,
     namespace,
     workflowBundle: { codePath: inject('workflowBundlePath') },
@@ -35,6 +42,11 @@ export async function connectTest(options: { namespace?: string } = {}): Promise
       await native.close();
     },
   };
+}
+
+/** The project's encrypting converter with the tests' key. */
+export function testDataConverter(): DataConverter {
+  return encryptingDataConverter(parseCodecKeys(TEST_CODEC_KEYS));
 }
 
 /** Polls `check` until it returns a truthy value: awaiting a condition, never a fixed sleep. */
