@@ -251,7 +251,13 @@ function parseApprovers(text: string | undefined): ApproverConfig {
   }
   const parsed = approversSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `CIVICOS_APPROVERS${issue.path.map((p) => `[${String(p)}]`).join('')}: ${issue.message}. Fix: ${FIXES.CIVICOS_APPROVERS}`));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        // A bad action name: zod reports "Invalid key in record"; say what a key must be.
+        const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+        return `CIVICOS_APPROVERS${issue.path.map((p) => `[${String(p)}]`).join('')}: ${message}. Fix: ${FIXES.CIVICOS_APPROVERS}`;
+      }),
+    );
   }
   return parsed.data;
 }

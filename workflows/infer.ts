@@ -34,6 +34,7 @@ import {
 import { laneQueue, PRIORITY_KEY, providerQueue } from '../common/lanes';
 import { qualityGateFailure } from '../common/quality-gate';
 import { resolveChain, type ResolvedRoute } from '../common/routing-matrix';
+import { redactPayloadText } from '../common/payload-redaction';
 
 const workflowQueueRetry = { maximumAttempts: 5, initialInterval: 500 };
 const { recordQueueExpiry } = proxyActivities<QueueRecordActivities>({ startToCloseTimeout: 10_000, retry: workflowQueueRetry });
@@ -52,7 +53,8 @@ export function validateOrFail(payload: unknown): InferencePayload {
       details: [validation.problems],
     });
   }
-  return validation.value;
+  // A start that skipped the client (the `temporal` CLI) still keeps secrets out of activity inputs.
+  return redactPayloadText(validation.value);
 }
 
 function expiredInQueue(error: unknown): boolean {

@@ -35,6 +35,12 @@ export async function startProjectCodecServer(
   return { server, keys: { source: keys.source, current: keys.current, generated: keys.generated } };
 }
 
+/** One line for npm start / dev-server: which key encrypts, and whether it is a generated dev key. */
+export function describeCodecKeys(keys: { source: string; current: string; generated: boolean }): string {
+  if (keys.source === 'CIVICOS_CODEC_KEYS') return `Codec:    payloads encrypted (AES-256-GCM) with key "${keys.current}" from CIVICOS_CODEC_KEYS`;
+  return `Codec:    payloads encrypted (AES-256-GCM) with a DEV key ${keys.generated ? 'generated into' : 'from'} ${keys.source} (set CIVICOS_CODEC_KEYS for real keys)`;
+}
+
 /** `civicos codec-server [--port] [--ui-origin]`: decodes payloads for the Web UI (Temporal's remote codec protocol). */
 export const registerCodecServer: RegisterCommand = (program, ctx) => {
   program
