@@ -23,6 +23,7 @@ import { eventually, testDataConverter } from './support/temporal';
  * the database bytes and from `temporal workflow show` without a codec, present with the codec
  * endpoint, and shown decoded by the Web UI in a real headless Chromium.
  */
+const CHROMIUM = '/usr/bin/chromium';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-history-enc-'));
 const dbFile = path.join(dir, 'temporal.sqlite');
 const marker = `PROMPTMARKER${randomBytes(6).toString('hex')}`;
@@ -101,11 +102,12 @@ describe('history encrypted at rest, decoded for operators (real dev server on S
   });
 
   it('the Web UI shows the decoded prompt through the codec server, in headless Chromium', { timeout: 180_000 }, async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's package (apt-get install -y chromium; bash .ci/run does)`);
     const profile = fs.mkdtempSync(path.join(dir, 'chromium-'));
     let browser: BrowserContext | undefined;
     try {
       browser = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
+        executablePath: CHROMIUM,
         headless: true,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       });
