@@ -15,7 +15,7 @@ import { freePort, startDevServer, type DevServer } from '../deploy/temporal/dev
 import { runWorkers, type RunningWorkers } from '../workers/run-workers';
 import { runCommand } from './support/cli';
 import { TEST_CODEC_KEYS } from './support/codec-key';
-import { eventually, testDataConverter } from './support/temporal';
+import { testDataConverter } from './support/temporal';
 
 /**
  * History at rest is ciphertext: a request runs on a dev server with a SQLite file, its Web UI
