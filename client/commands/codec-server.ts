@@ -38,7 +38,7 @@ export async function startProjectCodecServer(
 /** One line for npm start / dev-server: which key encrypts, and whether it is a generated dev key. */
 export function describeCodecKeys(keys: { source: string; current: string; generated: boolean }): string {
   if (keys.source === 'CIVICOS_CODEC_KEYS') return `Codec:    payloads encrypted (AES-256-GCM) with key "${keys.current}" from CIVICOS_CODEC_KEYS`;
-  return `Codec:    payloads encrypted (AES-256-GCM) with a DEV key ${keys.generated ? 'generated into' : 'from'} ${keys.source} (set CIVICOS_CODEC_KEYS for real keys)`;
+  return `Codec:    payloads encrypted (AES-256-GCM) with a DEV key ${keys.generated ? 'generated into' : 'read out of'} ${keys.source} (set CIVICOS_CODEC_KEYS for real keys)`;
 }
 
 /** `civicos codec-server [--port] [--ui-origin]`: decodes payloads for the Web UI (Temporal's remote codec protocol). */
