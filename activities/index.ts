@@ -1,16 +1,16 @@
 import type { ApproverConfig } from '../common/approvers';
-import type { JsonLogger } from '../common/logger';
 import { DEFAULT_APPROVERS } from '../config/approvers';
+import type { JsonLogger } from '../platform/logger';
 import type { AlertSink } from './alerts';
 import { createApproverActivities } from './approvers';
 import { createCallbackActivities } from './callbacks';
 import { createCivicActivities } from './civic';
-import { FileLedger } from './ledger';
+import { FileLedger } from '../stores/ledger';
 import { createQueueRecordActivities } from './queue-records';
 import { createRoutingActivities } from './routing';
 
 export { createInferenceActivities, type ModelHostTarget, type InferenceDeps } from './inference/ollama-inference';
-export { FileLedger, type Ledger, type InferenceRecord } from './ledger';
+export { FileLedger, type Ledger, type InferenceRecord } from '../stores/ledger';
 export { AlertSender, type Alert, type AlertSink } from './alerts';
 export { createProviderActivities } from './routing';
 

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { dataConverterFor } from '../codec';
-import type { PlatformEnv } from '../common/env';
+import { dataConverterFor } from '../platform/codec';
+import type { PlatformEnv } from '../platform/env';
 
 /**
  * The one place a Temporal client is built from configuration: payloads encrypted with the

@@ -10,9 +10,16 @@ export const approverIdentity = z
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9 ._@+-]{0,63}$/, 'an identity is 1-64 letters, digits, space, dot, dash, underscore, @ or +');
 
-const actionName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'action names are lower-case letters, digits and dashes');
+const ACTION_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
-export const approversSchema = z.record(actionName, z.array(approverIdentity).min(1, 'list at least one approver (nobody could decide otherwise)'));
+export const approversSchema = z
+  .record(z.string(), z.array(approverIdentity).min(1, 'list at least one approver (nobody could decide otherwise)'))
+  .superRefine((config, ctx) => {
+    // Checked here rather than as the record's key schema, so the message says what an action name is.
+    for (const action of Object.keys(config)) {
+      if (!ACTION_NAME.test(action)) ctx.addIssue({ code: 'custom', path: [action], message: 'action names are lower-case letters, digits and dashes' });
+    }
+  });
 
 export type ApproverConfig = z.infer<typeof approversSchema>;
 

@@ -62,14 +62,3 @@ export interface CivicActivities {
   /** The configured approvers of an action (config/approvers.ts, CIVICOS_APPROVERS). */
   approversFor(action: string): Promise<string[]>;
 }
-
-/** Failure types of the CivicOS workflows and their activities. */
-export const CIVIC_FAILURE = {
-  invalidInput: 'InvalidWorkflowInput',
-  sourceMissing: 'SourceDataMissing',
-  sourceInvalid: 'SourceDataInvalid',
-  unknownRecord: 'UnknownSourceRecord',
-  modelUnavailable: 'ModelUnavailable',
-  deadlineExceeded: 'WorkflowDeadlineExceeded',
-  outboundRefused: 'OutboundGuardRefused',
-} as const;

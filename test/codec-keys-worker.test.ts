@@ -1,7 +1,7 @@
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encryptingDataConverter, parseCodecKeys } from '../codec';
+import { encryptingDataConverter, parseCodecKeys } from '../platform/codec';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
 
 /**

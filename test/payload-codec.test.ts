@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AesGcmPayloadCodec, devKeyFile, parseCodecKeys, resolveCodecKeys, startCodecServer, type CodecServer } from '../codec';
-import { loadEnv } from '../common/env';
+import { AesGcmPayloadCodec, devKeyFile, parseCodecKeys, resolveCodecKeys, startCodecServer, type CodecServer } from '../platform/codec';
+import { loadEnv } from '../platform/env';
 import { approvalRefusal } from '../common/approvers';
 
 const key = (fill: number): string => Buffer.alloc(32, fill).toString('base64');

@@ -1,5 +1,6 @@
 import { QueueFullError, submitInference } from '../../client/submit-inference';
-import { pauseLanes, readHostSlots, resumeLanes } from '../../client/queue-admin';
+import { pauseLanes, resumeLanes } from '../../platform/lane-admin';
+import { readHostSlots } from '../../stores/host-slots';
 import { startCivicWorkflow } from '../../client/civic-workflows';
 import { killProcess, isAlive } from '../../deploy/cluster/processes';
 import { killPlatformWorker, restartPostgres, restartTemporal, startPlatformWorker, findWorker, saveState } from '../../deploy/cluster/cluster';

@@ -1,5 +1,5 @@
-import { AesGcmPayloadCodec, CodecKeyError, resolveCodecKeys, startCodecServer, type CodecServer } from '../../codec';
-import { ConfigError, type PlatformEnv } from '../../common/env';
+import { AesGcmPayloadCodec, CodecKeyError, resolveCodecKeys, startCodecServer, type CodecServer } from '../../platform/codec';
+import { ConfigError, type PlatformEnv } from '../../platform/env';
 import { CliUsageError, type RegisterCommand } from './context';
 import { untilSignal } from './worker';
 

@@ -11,7 +11,7 @@ import { ensureTemporalDatabases, initPostgres, postgresPid, startPostgres, stop
 import { modelHostsEnv, REPO_ROOT, startSimulatedHost, startWorker, type SimulatedHost, type WorkerSpec } from './platform';
 import { installTemporalUi, startTemporalUi } from './temporal-ui';
 import { ensureNamespace, frontendAddress, installTemporalServer, setupSchemas, startTemporal, stopTemporal, TEMPORAL_SERVICES, type TemporalClusterConfig, type TemporalPorts, type TemporalService } from './temporal-server';
-import { resolveCodecKeys } from '../../codec';
+import { resolveCodecKeys } from '../../platform/codec';
 
 const execFileAsync = promisify(execFile);
 

@@ -7,7 +7,6 @@ import { clusterDir, clusterDown, clusterUp, loadState, temporalAddressOf } from
 import { isAlive } from '../../deploy/cluster/processes';
 import { TEMPORAL_SERVICES } from '../../deploy/cluster/temporal-server';
 import { locateTemporalCli } from '../../deploy/temporal/dev-server';
-import { workflowsPath } from '../../workers/workflow-worker';
 import { TEST_CODEC_KEYS } from '../support/codec-key';
 
 declare module 'vitest' {
@@ -35,7 +34,7 @@ export async function setup(project: { provide<K extends keyof ProvidedContext>(
   startedHere = !wasUp;
   const cli = await locateTemporalCli();
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-cluster-test-'));
-  const bundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietLogger });
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', 'support', 'workflows', 'index.ts'), logger: quietLogger });
   const bundlePath = path.join(tmpDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
   project.provide('temporalAddress', temporalAddressOf(state));

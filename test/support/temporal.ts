@@ -4,7 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { inject } from 'vitest';
-import { encryptingDataConverter, parseCodecKeys } from '../../codec';
+import { encryptingDataConverter, parseCodecKeys } from '../../platform/codec';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { TEST_CODEC_KEYS } from './codec-key';
 

@@ -1,9 +1,10 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { CodecKeyError, parseCodecKeys, type CodecKeys } from './codec/keys';
+import { approverIdentity, approversSchema, type ApproverConfig } from '../common/approvers';
+import { formatZodIssues, ProblemsError } from '../common/failures';
 import { DEFAULT_APPROVERS } from '../config/approvers';
-import { CodecKeyError, parseCodecKeys, type CodecKeys } from '../codec/keys';
-import { approverIdentity, approversSchema, type ApproverConfig } from './approvers';
 
 /**
  * Every environment variable the platform reads, validated once at start-up.
@@ -148,14 +149,19 @@ const FIXES: Record<string, string> = {
   CIVICOS_APPROVERS: 'give a JSON object of action → identities, e.g. {"send-comms":["ada.okafor","mara.lindqvist"]}',
 };
 
-export class ConfigError extends Error {
+export class ConfigError extends ProblemsError {
   override readonly name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('Invalid configuration', problems);
   }
 }
 
 const projectRoot = path.resolve(__dirname, '..');
+
+/** `[0][name]`: where in a JSON-valued variable an issue is. */
+function indexed(path: readonly PropertyKey[]): string {
+  return path.map((p) => `[${String(p)}]`).join('');
+}
 
 function normaliseOllamaUrl(value: string): string {
   const withScheme = /^https?:\/\//.test(value) ? value : `http://${value}`;
@@ -165,14 +171,17 @@ function normaliseOllamaUrl(value: string): string {
 /** Parse and validate the environment; throws ConfigError naming each bad variable and its fix. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
   const parsed = envSchema.safeParse(source);
-  const problems: string[] = [];
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0]);
-      const value = name === 'CIVICOS_CODEC_KEYS' ? '(not shown)' : source[name];
-      problems.push(`${name}=${JSON.stringify(value ?? '')}: ${issue.message}. Fix: ${FIXES[name] ?? 'see README'}`);
-    }
-    throw new ConfigError(problems);
+    const name = (path: readonly PropertyKey[]) => String(path[0]);
+    // Key material is never echoed, even when it is malformed.
+    const shown = (path: readonly PropertyKey[]) => (name(path) === 'CIVICOS_CODEC_KEYS' ? '(not shown)' : source[name(path)]);
+    throw new ConfigError(
+      formatZodIssues(parsed.error, {
+        root: 'environment',
+        field: (path) => `${name(path)}=${JSON.stringify(shown(path) ?? '')}`,
+        fix: (path) => FIXES[name(path)] ?? 'see README',
+      }),
+    );
   }
   const env = parsed.data;
   let modelHosts: ModelHost[] | undefined;
@@ -186,9 +195,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     const hosts = z.array(modelHost).min(1).safeParse(raw);
     if (!hosts.success) {
       throw new ConfigError(
-        hosts.error.issues.map(
-          (issue) => `CIVICOS_MODEL_HOSTS${issue.path.map((p) => `[${String(p)}]`).join('')}: ${issue.message}. Fix: ${FIXES.CIVICOS_MODEL_HOSTS}`,
-        ),
+        formatZodIssues(hosts.error, { root: 'CIVICOS_MODEL_HOSTS', field: (path) => `CIVICOS_MODEL_HOSTS${indexed(path)}`, fix: () => FIXES.CIVICOS_MODEL_HOSTS ?? 'see README' }),
       );
     }
     const names = hosts.data.map((h) => h.name);
@@ -252,11 +259,7 @@ function parseApprovers(text: string | undefined): ApproverConfig {
   const parsed = approversSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        // A bad action name: zod reports "Invalid key in record"; say what a key must be.
-        const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-        return `CIVICOS_APPROVERS${issue.path.map((p) => `[${String(p)}]`).join('')}: ${message}. Fix: ${FIXES.CIVICOS_APPROVERS}`;
-      }),
+      formatZodIssues(parsed.error, { root: 'CIVICOS_APPROVERS', field: (path) => `CIVICOS_APPROVERS${indexed(path)}`, fix: () => FIXES.CIVICOS_APPROVERS ?? 'see README' }),
     );
   }
   return parsed.data;
@@ -272,7 +275,13 @@ function parseSecondsByModel(text: string | undefined): Record<string, number> {
   }
   const parsed = z.record(z.string().min(1), z.number().min(1, 'at least 1 second')).safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL${issue.path.map((p) => `[${String(p)}]`).join('')}: ${issue.message}. Fix: ${FIXES.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL}`));
+    throw new ConfigError(
+      formatZodIssues(parsed.error, {
+        root: 'CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL',
+        field: (path) => `CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL${indexed(path)}`,
+        fix: () => FIXES.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL ?? 'see README',
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(parsed.data).map(([model, seconds]) => [model, seconds * 1000]));
 }

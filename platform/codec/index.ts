@@ -1,6 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
 import { encryptingDataConverter } from './aes-gcm-codec';
-import { ConfigError } from '../common/env';
+import { ConfigError } from '../env';
 import { CodecKeyError, resolveCodecKeys, type CodecKeys } from './keys';
 
 export { AesGcmPayloadCodec, encryptingDataConverter, ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadKeyUnknownError } from './aes-gcm-codec';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { formatZodIssues, ProblemsError } from '../../common/failures';
 
 /**
  * Payload-encryption keys: `{"current":"<id>","keys":{"<id>":"<base64 of 32 bytes>",…}}`, given in
@@ -30,10 +31,10 @@ const keysSchema = z
   .refine((value) => value.current in value.keys, { message: 'must name one of the listed keys', path: ['current'] });
 
 /** Thrown for a bad key configuration; `problems` name the field (never a key value). */
-export class CodecKeyError extends Error {
+export class CodecKeyError extends ProblemsError {
   override readonly name = 'CodecKeyError';
-  constructor(readonly problems: string[]) {
-    super(problems.join('; '));
+  constructor(problems: string[]) {
+    super('Invalid payload-codec keys', problems);
   }
 }
 
@@ -63,12 +64,8 @@ function parseKeysJson(text: string, source: string): CodecKeys {
   }
   const parsed = keysSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new CodecKeyError(
-      parsed.error.issues.map((issue) => {
-        const field = issue.code === 'unrecognized_keys' ? `.${issue.keys.join(', .')}` : issue.path.map((p) => `.${String(p)}`).join('');
-        return `${where}${field}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}. Fix: ${CODEC_KEYS_FIX}`;
-      }),
-    );
+    // Paths name fields and key ids only: a key's value never reaches a message.
+    throw new CodecKeyError(formatZodIssues(parsed.error, { root: where, field: (p) => `${where}${p.map((part) => `.${String(part)}`).join('')}`, fix: () => CODEC_KEYS_FIX }));
   }
   return { current: parsed.data.current, keys: new Map(Object.entries(parsed.data.keys).map(([id, key]) => [id, Buffer.from(key, 'base64')])), source };
 }

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { CODEC_FAILURE } from '../../common/failures';
 import type { CodecKeys } from './keys';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -15,7 +16,7 @@ const text = (value: Uint8Array | null | undefined): string => (value ? Buffer.f
 
 /** A payload encrypted with a key this process does not hold (a key rotated out too early, or another deployment's). */
 export class PayloadKeyUnknownError extends Error {
-  override readonly name = 'PayloadKeyUnknown';
+  override readonly name = CODEC_FAILURE.keyUnknown;
 }
 
 /**
