@@ -1,5 +1,8 @@
+import type { ApproverConfig } from '../common/approvers';
+import { DEFAULT_APPROVERS } from '../config/approvers';
 import type { JsonLogger } from '../platform/logger';
 import type { AlertSink } from './alerts';
+import { createApproverActivities } from './approvers';
 import { createCallbackActivities } from './callbacks';
 import { createCivicActivities } from './civic';
 import { FileLedger } from '../stores/ledger';
@@ -22,6 +25,8 @@ export interface ActivityDeps {
   callbackHosts?: readonly string[];
   /** Directors whose director_request may use cloud (CIVICOS_DIRECTORS). */
   directors?: readonly string[];
+  /** Who may approve each action (default config/approvers.ts). */
+  approvers?: ApproverConfig;
 }
 
 /** Activities of the workflow task queue (everything except inference, which runs on lane queues). */
@@ -31,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createQueueRecordActivities({ ledger: new FileLedger(deps.dataDir), logger: deps.logger }),
     ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger, directors: deps.directors }),
     ...createCivicActivities({ logger: deps.logger, dataDir: deps.dataDir }),
+    ...createApproverActivities({ approvers: deps.approvers ?? DEFAULT_APPROVERS }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
       await deps.alerts.send(alert);
     },

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../platform/env';
 import { redactSecrets } from '../common/redact';
 import { CliUsageError, createContext, ExitWith, type RegisterCommand } from './commands/context';
+import { registerCodecServer } from './commands/codec-server';
 import { registerDevServer } from './commands/dev-server';
 import { registerInfer } from './commands/infer';
 import { registerQueue } from './commands/queue';
@@ -17,7 +18,7 @@ import { IdempotencyConflictError } from './idempotency';
 import { InvalidPayloadError } from './submit-inference';
 
 /** Every command of the CLI; a new command is one module and one line here. */
-const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerTemporal];
+const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerTemporal, registerCodecServer];
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (arguments, payload, configuration). */
 export function exitCodeFor(error: unknown): number {

@@ -56,6 +56,14 @@ export const CIVIC_FAILURE = {
   modelUnavailable: 'ModelUnavailable',
   deadlineExceeded: 'WorkflowDeadlineExceeded',
   outboundRefused: 'OutboundGuardRefused',
+  /** An approval gate's action has nobody configured to decide it (config/approvers.ts, CIVICOS_APPROVERS). */
+  approversMissing: 'ApproversNotConfigured',
+} as const;
+
+/** Encrypted payloads (platform/codec). */
+export const CODEC_FAILURE = {
+  /** A payload encrypted with a key id this process does not hold. */
+  keyUnknown: 'PayloadKeyUnknown',
 } as const;
 
 /** Refusals at submit time, before anything is enqueued (client errors' names). */
@@ -96,6 +104,7 @@ export const ALL_FAILURE_TYPES: readonly string[] = [
   ...Object.values(CIVIC_FAILURE),
   ...Object.values(ADMISSION_FAILURE),
   ...Object.values(ATTEMPT_FAILURE),
+  ...Object.values(CODEC_FAILURE),
   UNKNOWN_FAILURE,
 ];
 

@@ -1,8 +1,12 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { CodecKeyError, parseCodecKeys, type CodecKeys } from './codec/keys';
+import { approverIdentity, approversSchema, type ApproverConfig } from '../common/approvers';
 import { formatZodIssues, ProblemsError } from '../common/failures';
 import { redactSecrets } from '../common/redact';
 import type { ProviderHostPolicy } from '../common/routing-matrix';
+import { DEFAULT_APPROVERS } from '../config/approvers';
 
 /**
  * Every environment variable the platform reads, validated once at start-up.
@@ -101,6 +105,14 @@ const envSchema = z.object({
   CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD: z.enum(['0', '1'], { error: 'use 1 (dev/test only) or 0' }).default('0'),
   /** auto: real Ollama if one answers, else the simulator (labelled); real; simulator. */
   CIVICOS_OLLAMA_MODE: z.enum(['auto', 'real', 'simulator']).default('auto'),
+  /** Payload-encryption keys (JSON or a file path); parsed below, never echoed. */
+  CIVICOS_CODEC_KEYS: z.string().optional(),
+  /** Port of the codec server the Web UI decodes payloads through. */
+  CIVICOS_CODEC_PORT: port.default(8081),
+  /** Who this client is (recorded on drafts and approvals); default: the OS user. */
+  CIVICOS_IDENTITY: approverIdentity.optional(),
+  /** Approvers per action, JSON: {"send-comms":["ada.okafor"]}; replaces config/approvers.ts. */
+  CIVICOS_APPROVERS: z.string().optional(),
 });
 
 export type ModelHost = z.infer<typeof modelHost>;
@@ -123,6 +135,12 @@ export interface PlatformEnv {
   directors: string[];
   queue: QueuePolicy;
   modelCalls: ModelCallPolicy;
+  /** CIVICOS_CODEC_KEYS; undefined: the dev key in the data directory (see codec/keys.ts). */
+  codecKeys: CodecKeys | undefined;
+  codecPort: number;
+  /** This client's identity: CIVICOS_IDENTITY, else the OS user. */
+  identity: string;
+  approvers: ApproverConfig;
 }
 
 /** How the inference worker judges a model call and its host (hang and outage detection). */
@@ -170,6 +188,9 @@ const FIXES: Record<string, string> = {
   CIVICOS_LOCAL_PROVIDER_HOSTS: 'list host names or IP addresses, comma-separated, e.g. gpu-a.lan,10.0.0.5',
   CIVICOS_DIRECTORS: 'list the directors, comma-separated, e.g. dana,lee@civicos.example',
   CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD: 'unset it (production), or 1 in development and tests only',
+  CIVICOS_CODEC_PORT: 'use a free TCP port, e.g. 8081',
+  CIVICOS_IDENTITY: 'use a user name such as ada.okafor, or unset it to use the OS user',
+  CIVICOS_APPROVERS: 'give a JSON object of action → identities, e.g. {"send-comms":["ada.okafor","mara.lindqvist"]}',
 };
 
 export class ConfigError extends ProblemsError {
@@ -196,10 +217,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const name = (path: readonly PropertyKey[]) => String(path[0]);
+    // Key material is never echoed, even when it is malformed.
+    const quoted = (path: readonly PropertyKey[]) => (name(path) === 'CIVICOS_CODEC_KEYS' ? '(not shown)' : shown(source[name(path)]));
     throw new ConfigError(
       formatZodIssues(parsed.error, {
         root: 'environment',
-        field: (path) => `${name(path)}=${shown(source[name(path)])}`,
+        field: (path) => `${name(path)}=${quoted(path)}`,
         fix: (path) => FIXES[name(path)] ?? 'see README',
       }),
     );
@@ -231,6 +254,13 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
   if (env.OLLAMA_HOST !== undefined && !/^(https?:\/\/)?[A-Za-z0-9.\-_]+(:\d{1,5})?\/?$/.test(env.OLLAMA_HOST)) {
     throw new ConfigError([`OLLAMA_HOST=${shown(env.OLLAMA_HOST)}: expected a URL or host:port. Fix: ${FIXES.OLLAMA_HOST}`]);
   }
+  let codecKeys: CodecKeys | undefined;
+  try {
+    codecKeys = env.CIVICOS_CODEC_KEYS ? parseCodecKeys(env.CIVICOS_CODEC_KEYS) : undefined;
+  } catch (error) {
+    if (error instanceof CodecKeyError) throw new ConfigError(error.problems);
+    throw error;
+  }
   return {
     temporalAddress: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -261,6 +291,10 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
       interTokenTimeoutMs: env.CIVICOS_INTER_TOKEN_TIMEOUT_S * 1000,
       prodHostWaitMs: env.CIVICOS_PROD_HOST_WAIT_S * 1000,
     },
+    codecKeys,
+    codecPort: env.CIVICOS_CODEC_PORT,
+    identity: env.CIVICOS_IDENTITY ?? os.userInfo().username,
+    approvers: parseApprovers(env.CIVICOS_APPROVERS),
   };
 }
 
@@ -269,6 +303,23 @@ function shown(value: string | undefined): string {
   if (value === undefined) return '""';
   if (hasCredentials(value)) return '(a value with credentials, not shown)';
   return JSON.stringify(redactSecrets(value));
+}
+
+function parseApprovers(text: string | undefined): ApproverConfig {
+  if (!text) return DEFAULT_APPROVERS;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`CIVICOS_APPROVERS: not valid JSON. Fix: ${FIXES.CIVICOS_APPROVERS}`]);
+  }
+  const parsed = approversSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      formatZodIssues(parsed.error, { root: 'CIVICOS_APPROVERS', field: (path) => `CIVICOS_APPROVERS${indexed(path)}`, fix: () => FIXES.CIVICOS_APPROVERS ?? 'see README' }),
+    );
+  }
+  return parsed.data;
 }
 
 function parseSecondsByModel(text: string | undefined): Record<string, number> {

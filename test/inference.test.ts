@@ -8,7 +8,7 @@ import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import type { InferencePayloadInput } from '../common/contract';
 import type { inferenceCollector } from '../workflows';
 import { startPlatform } from './support/platform';
-import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
+import { connectTest, decodedJson, eventually, uniqueId, type TestTemporal } from './support/temporal';
 import { failureCause, inferencePayload } from './support/fixtures';
 
 let temporal: TestTemporal;
@@ -70,7 +70,7 @@ describe('inference through the queue contract (real Temporal, simulated Ollama)
     const details = await eventually(async () => {
       const pending = (await handle.describe()).raw.pendingActivities?.[0];
       const payloads = pending?.heartbeatDetails?.payloads;
-      return payloads?.length ? JSON.parse(Buffer.from(payloads[0]!.data!).toString()) as { outputTokens: number } : undefined;
+      return payloads?.length ? await decodedJson<{ outputTokens: number }>(payloads[0]) : undefined;
     }, { what: 'heartbeat details on the pending activity' });
     expect(details.outputTokens).toBeGreaterThan(0);
     await handle.result();
@@ -203,7 +203,7 @@ describe('inference through the queue contract (real Temporal, simulated Ollama)
     const history = await target.fetchHistory();
     const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'inferenceDone');
     expect(signals).toHaveLength(1);
-    const input = JSON.parse(Buffer.from(signals[0]!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString()) as { workflowId: string; result: { text: string } };
+    const input = await decodedJson<{ workflowId: string; result: { text: string } }>(signals[0]!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]);
     expect(input).toMatchObject({ workflowId, result: { text: result.text } });
     expect(await target.result()).toMatchObject([{ workflowId, result: { text: result.text } }]);
   });

@@ -1,4 +1,4 @@
-import type { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { redactingInterceptors } from './redacting-interceptor';
 import { Worker } from '@temporalio/worker';
 import { createInferenceActivities, type AlertSink, type Ledger, type ModelHostTarget } from '../activities';
@@ -32,6 +32,8 @@ export interface InferenceWorkerOptions {
   modelCalls?: ModelCallPolicy;
   /** Liveness probe period of a call waiting for tokens (default 3 s). */
   probeIntervalMs?: number;
+  /** The project's encrypting converter (codec/); every Worker has it. */
+  dataConverter: WorkerOptions['dataConverter'];
 }
 
 export interface InferenceWorkers {
@@ -80,6 +82,7 @@ export async function createInferenceWorkers(options: InferenceWorkerOptions): P
         namespace: options.namespace,
         taskQueue: laneQueue(lane),
         identity: `civicos-inference/${options.host.name}/${lane}`,
+        dataConverter: options.dataConverter,
         activities,
         tuner: {
           activityTaskSlotSupplier: budget.supplier(lane),

@@ -1,4 +1,4 @@
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { redactingInterceptors } from './redacting-interceptor';
 import { createProviderActivities } from '../activities';
 import { readSecret } from '../platform/env';
@@ -18,6 +18,7 @@ export async function createProviderWorkers(options: {
   matrix: RoutingMatrix;
   dataDir: string;
   logger: JsonLogger;
+  dataConverter: WorkerOptions['dataConverter'];
   secret?: (name: string) => string | undefined;
   hostPolicy: ProviderHostPolicy;
 }): Promise<Worker[]> {
@@ -33,6 +34,7 @@ export async function createProviderWorkers(options: {
           namespace: options.namespace,
           taskQueue: providerQueue(name, lane),
           identity: `civicos-provider/${name}/${lane}`,
+          dataConverter: options.dataConverter,
           activities,
           maxConcurrentActivityTaskExecutions: provider.concurrency[lane],
           maxConcurrentActivityTaskPolls: 1,

@@ -13,6 +13,8 @@ export interface WorkflowWorkerOptions {
   taskQueue?: string;
   /** A pre-built bundle (tests build it once); otherwise the workflows barrel is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The project's encrypting converter (codec/); every Worker has it. */
+  dataConverter: WorkerOptions['dataConverter'];
   /** The reliability contracts to validate before starting (default: the registered ones). */
   contracts?: readonly unknown[];
 }
@@ -27,6 +29,7 @@ export async function createWorkflowWorker(options: WorkflowWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
     identity: 'civicos-workflows',
+    dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(options.deps),
   });

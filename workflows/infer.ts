@@ -31,6 +31,7 @@ import { laneQueue, PRIORITY_KEY, providerQueue } from '../common/lanes';
 import { qualityGateFailure } from '../common/quality-gate';
 import { resolveChain, type ResolvedRoute } from '../common/routing-matrix';
 import { FAILURE, MODEL_TIMEOUT, NON_RETRYABLE_INFERENCE_FAILURES, NON_RETRYABLE_PROVIDER_FAILURES, PROVIDER_FAILURE, WAIT_FAILURE } from '../common/failures';
+import { redactPayloadText } from '../common/payload-redaction';
 
 const workflowQueueRetry = { maximumAttempts: 5, initialInterval: 500 };
 const { recordQueueExpiry } = proxyActivities<QueueRecordActivities>({ startToCloseTimeout: 10_000, retry: workflowQueueRetry });
@@ -49,7 +50,8 @@ export function validateOrFail(payload: unknown): InferencePayload {
       details: [validation.problems],
     });
   }
-  return validation.value;
+  // A start that skipped the client (the `temporal` CLI) still keeps secrets out of activity inputs.
+  return redactPayloadText(validation.value);
 }
 
 function expiredInQueue(error: unknown): boolean {

@@ -5,6 +5,7 @@ import { loadEnv, type PlatformEnv } from '../../platform/env';
 import { logger } from '../../platform/logger';
 import { FileLedger, type ModelHostTarget } from '../../activities';
 import { runWorkers, type RunningWorkers } from '../../workers/run-workers';
+import { TEST_CODEC_KEYS } from './codec-key';
 import type { TestTemporal } from './temporal';
 
 /** The platform's workers against the test server, with their own data directory. */
@@ -21,6 +22,7 @@ export async function startPlatform(
     CIVICOS_DATA_DIR: dataDir,
     CIVICOS_METRICS_PORT: '0',
     CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD: '1',
+    CIVICOS_CODEC_KEYS: TEST_CODEC_KEYS,
     ...options.envOverrides,
   });
   const workers = await runWorkers({ env, logger: logger(), hosts, workflowBundle: temporal.workflowBundle, workflows: options.workflows });
