@@ -3,6 +3,7 @@ import type { AlertSink } from './alerts';
 import { createCallbackActivities } from './callbacks';
 import { createCivicActivities } from './civic';
 import { FileLedger } from './ledger';
+import { createPromotionActivities } from './promotion';
 import { createQueueRecordActivities } from './queue-records';
 import { createRoutingActivities } from './routing';
 
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createQueueRecordActivities({ ledger: new FileLedger(deps.dataDir), logger: deps.logger }),
     ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger }),
     ...createCivicActivities({ logger: deps.logger, dataDir: deps.dataDir }),
+    ...createPromotionActivities({ dataDir: deps.dataDir, logger: deps.logger }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
       await deps.alerts.send(alert);
     },

@@ -60,6 +60,18 @@ export interface SimulatorOptions {
   /** Keep each request's prompt text in its record (default false: records carry no prompts). */
   capturePrompts?: boolean;
   faults?: SimulatorFaults;
+  /** Scripted replies per model (see `ScriptedModel`); other models keep the generated replies. */
+  scripted?: Record<string, ScriptedModel>;
+}
+
+/**
+ * A scripted model (tests of the promotion gate): its reply is `reply(promptText)` (the messages'
+ * contents joined by newlines), split into word tokens and cut by num_predict like a generated
+ * one; `tokensPerSecond` replaces the simulator's speed for this model.
+ */
+export interface ScriptedModel {
+  reply(promptText: string): string;
+  tokensPerSecond?: number;
 }
 
 export type RuntimeOptions = Omit<SimulatorOptions, 'host' | 'port'>;
@@ -138,6 +150,7 @@ const DEFAULTS: ResolvedOptions = {
   version: '0.24.0',
   capturePrompts: false,
   faults: {},
+  scripted: {},
 };
 
 export const BUSY_MESSAGE = 'server busy, please try again.  maximum pending requests exceeded';
@@ -587,6 +600,13 @@ export function planReply(input: ReplyInput): ReplyPlan {
   const capped = tokens.length > cap ? tokens.slice(0, cap) : tokens;
   const stopped = input.stop && input.stop.length > 0 ? cutAtStop(capped, input.stop) : undefined;
   if (stopped) return stopped;
+  return { tokens: capped, doneReason: tokens.length > cap ? 'length' : 'stop', evalCount: capped.length };
+}
+
+function planScriptedReply(script: ScriptedModel, promptText: string, numPredict: number | undefined): ReplyPlan {
+  const tokens = script.reply(promptText).match(/\s*\S+\s*?/g) ?? [];
+  const cap = numPredict !== undefined && numPredict > 0 ? numPredict : Number.POSITIVE_INFINITY;
+  const capped = tokens.slice(0, cap);
   return { tokens: capped, doneReason: tokens.length > cap ? 'length' : 'stop', evalCount: capped.length };
 }
 
@@ -1332,12 +1352,14 @@ class Simulator {
     if (card) this.markLoaded(card, gen.request);
     this.events.emit('start', gen.record);
     if (options.faults.hang) return;
-    gen.plan = planReply({ ...gen.request, defaultMaxTokens: options.defaultMaxTokens });
+    const script = options.scripted[gen.request.model];
+    gen.plan = script ? planScriptedReply(script, gen.request.promptText, gen.request.numPredict) : planReply({ ...gen.request, defaultMaxTokens: options.defaultMaxTokens });
     gen.record.promptEvalCount = gen.request.promptEvalCount;
     gen.disconnectAfter = options.faults.disconnectAfterTokens;
-    const instant = options.tokensPerSecond <= 0 || !Number.isFinite(options.tokensPerSecond);
+    const tokensPerSecond = script?.tokensPerSecond ?? options.tokensPerSecond;
+    const instant = tokensPerSecond <= 0 || !Number.isFinite(tokensPerSecond);
     if (instant) return this.firstToken(gen, 0);
-    gen.timer = setTimeout(() => this.firstToken(gen, 1000 / options.tokensPerSecond), Math.max(0, options.ttftMs));
+    gen.timer = setTimeout(() => this.firstToken(gen, 1000 / tokensPerSecond), Math.max(0, options.ttftMs));
   }
 
   private firstToken(gen: Generation, intervalMs: number): void {
