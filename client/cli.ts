@@ -9,6 +9,7 @@ import { registerStart } from './commands/start';
 import { registerWorker } from './commands/worker';
 import { registerApproval } from './commands/approval';
 import { registerKb } from './commands/kb';
+import { registerPromote } from './commands/promote';
 import { registerRun } from './commands/run';
 import { registerSchedules } from './commands/schedules';
 import { registerTemporal } from './commands/temporal';
@@ -16,7 +17,7 @@ import { IdempotencyConflictError } from './idempotency';
 import { InvalidPayloadError } from './submit-inference';
 
 /** Every command of the CLI; a new command is one module and one line here. */
-const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerTemporal];
+const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerPromote, registerTemporal];
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (arguments, payload, configuration). */
 export function exitCodeFor(error: unknown): number {

@@ -22,6 +22,7 @@ import {
   MODEL_TIMEOUT,
   WAIT_FAILURE,
   type HostDownDetails,
+  type RouteOverride,
   type RouteTarget,
   type FallbackReason,
   type FallbackRecord,
@@ -171,13 +172,6 @@ export interface InferOptions {
    * candidate and incumbent). Experimental lane only; the provider must be in the matrix.
    */
   route?: RouteOverride;
-}
-
-export interface RouteOverride {
-  provider: string;
-  model: string;
-  /** The alias this route is the target of (so a host's alias profile applies); default `provider:model`. */
-  alias?: string;
 }
 
 function overrideRoute(matrix: RoutingMatrix, request: InferencePayload, route: RouteOverride): ResolvedRoute {

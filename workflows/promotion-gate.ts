@@ -5,12 +5,12 @@ import type { PromotionActivities } from '../common/promotion/activities';
 import { selectTasks, validateBattery, type BatteryTask } from '../common/promotion/battery';
 import { runChecks } from '../common/promotion/checks';
 import { costPerRequestUsd, DEFAULT_THRESHOLDS, evaluateCriteria, summariseTask, verdict, type Criterion, type Judgement, type RunSample, type TaskResult } from '../common/promotion/criteria';
-import { PROMOTION_EXPERIMENT_TAG, PROMOTION_GATE_JOB_TYPE, reportStem, type PromotionGateInput, type PromotionProgress, type PromotionReport, type RollbackStep } from '../common/promotion/gate';
-import { JUDGE_SYSTEM_PROMPT, judgePrompt, modelFamily, parseJudgeScores, rubricScore, type JudgeOrder } from '../common/promotion/judge';
+import { checkGateRequest, PROMOTION_EXPERIMENT_TAG, PROMOTION_GATE_JOB_TYPE, reportStem, type GateSides as Sides, type PromotionGateInput, type PromotionProgress, type PromotionReport, type RollbackStep } from '../common/promotion/gate';
+import { JUDGE_SYSTEM_PROMPT, judgePrompt, parseJudgeScores, rubricScore, type JudgeOrder } from '../common/promotion/judge';
 import { qualityGateFailure } from '../common/quality-gate';
-import { resolveChain, type RoutingMatrix } from '../common/routing-matrix';
 import { SA } from '../common/search-attributes';
-import { infer, type RouteOverride } from './infer';
+import { infer } from './infer';
+import type { RouteOverride } from '../common/inference';
 import { inferenceRequest } from './inference-request';
 import { ensureSearchAttributes } from './search-attributes';
 
@@ -30,33 +30,6 @@ function errorText(error: unknown): string {
   let e: unknown = error;
   while ((e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) && e.cause) e = e.cause;
   return e instanceof Error ? e.message : String(error);
-}
-
-interface Sides {
-  incumbent: RouteOverride;
-  candidate: RouteOverride & { placement: 'local' | 'cloud' };
-  judge: RouteOverride;
-}
-
-function resolveSides(input: PromotionGateInput, matrix: RoutingMatrix, warnings: string[]): Sides {
-  const route = matrix.aliases[input.alias];
-  if (!route) refuse(`alias: "${input.alias}" is not an alias of the routing matrix; defined: ${Object.keys(matrix.aliases).join(', ')}`);
-  const candidateProvider = matrix.providers[input.candidate.provider];
-  if (!candidateProvider) refuse(`candidate: provider "${input.candidate.provider}" is not in the routing matrix; defined: ${Object.keys(matrix.providers).join(', ')} (add it with \`civicos routing set\`)`);
-  if (!candidateProvider.lanes.includes('experimental')) refuse(`candidate: provider "${input.candidate.provider}" may not serve lane experimental, where the gate runs`);
-  if (route.provider === input.candidate.provider && route.model === input.candidate.model) refuse(`candidate: ${input.candidate.provider}:${input.candidate.model} is already the target of ${input.alias}`);
-  const judgeRoute = resolveChain(matrix, input.judge)[0]!;
-  if (judgeRoute.provider === input.candidate.provider && judgeRoute.model === input.candidate.model) {
-    refuse(`judge: ${input.judge} resolves to the candidate itself (${judgeRoute.provider}:${judgeRoute.model}); pick another judge with --judge`);
-  }
-  if (modelFamily(judgeRoute.model) === modelFamily(input.candidate.model)) {
-    warnings.push(`the judge ${judgeRoute.model} is of the candidate's model family (${modelFamily(judgeRoute.model)}): judges favour their own family`);
-  }
-  return {
-    incumbent: { alias: input.alias, provider: route.provider, model: route.model },
-    candidate: { ...input.candidate, placement: candidateProvider.placement },
-    judge: { alias: judgeRoute.alias, provider: judgeRoute.provider, model: judgeRoute.model },
-  };
 }
 
 /**
@@ -83,7 +56,10 @@ export async function promotionGate(input: PromotionGateInput): Promise<Promotio
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const { version, matrix } = await loadRoutingMatrix();
   const warnings: string[] = [];
-  const sides = resolveSides(input, matrix, warnings);
+  const checked = checkGateRequest(input, matrix);
+  if (!checked.ok) refuse(checked.problems.join('; '));
+  const { sides } = checked;
+  warnings.push(...checked.warnings);
   for (const warning of warnings) log.warn(`promotion gate: ${warning}`);
   const prices = matrix.providers[sides.candidate.provider]!;
   const price = { pricePer1kInputTokensUsd: prices.pricePer1kInputTokensUsd ?? 0, pricePer1kOutputTokensUsd: prices.pricePer1kOutputTokensUsd ?? 0 };

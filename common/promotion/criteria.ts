@@ -226,7 +226,9 @@ export function evaluateCriteria(tasks: TaskResult[], cost: CostInput, t: GateTh
   const candidateRuns = all('candidate').filter((r) => r.completed || r.outputTokens > 0);
   const perRequest = mean(candidateRuns.map((r) => costPerRequestUsd(r, cost)));
   const monthly = perRequest * cost.requestsPerDay * 30;
-  const withinBudget = monthly <= cost.monthlyBudgetUsd;
+  // A paid candidate whose cost was never measured (no run produced tokens) cannot be shown to fit the envelope.
+  const measured = cost.placement === 'local' || candidateRuns.length > 0;
+  const withinBudget = measured && monthly <= cost.monthlyBudgetUsd;
   const withinQuota = cost.placement === 'local' || cost.requestsPerDay <= cost.maxRequestsPerDay;
   const costCriterion: Criterion = {
     name: 'cost',
@@ -236,7 +238,7 @@ export function evaluateCriteria(tasks: TaskResult[], cost: CostInput, t: GateTh
       cost.placement === 'local'
         ? `local model: ${perRequest.toFixed(6)} USD a request at the matrix prices; no cloud quota used`
         : `${perRequest.toFixed(6)} USD a request (matrix prices × measured tokens) × ${cost.requestsPerDay} requests/day × 30 = ${monthly.toFixed(2)} USD/month against the ${cost.monthlyBudgetUsd} USD envelope; ${cost.requestsPerDay} requests/day against the ${cost.maxRequestsPerDay}/day quota`,
-    ...(!withinBudget ? { shortfall: `${(monthly - cost.monthlyBudgetUsd).toFixed(2)} USD/month over the ${cost.monthlyBudgetUsd} USD envelope (${pct(monthly / cost.monthlyBudgetUsd - 1)} over)` } : !withinQuota ? { shortfall: `${cost.requestsPerDay - cost.maxRequestsPerDay} requests/day over the daily quota` } : {}),
+    ...(!measured ? { shortfall: 'no candidate run produced tokens, so its cost could not be measured' } : !withinBudget ? { shortfall: `${(monthly - cost.monthlyBudgetUsd).toFixed(2)} USD/month over the ${cost.monthlyBudgetUsd} USD envelope (${pct(monthly / cost.monthlyBudgetUsd - 1)} over)` } : !withinQuota ? { shortfall: `${cost.requestsPerDay - cost.maxRequestsPerDay} requests/day over the daily quota` } : {}),
     numbers: { placement: cost.placement, costPerRequestUsd: round(perRequest, 8), projectedMonthlyUsd: round(monthly, 4), monthlyBudgetUsd: cost.monthlyBudgetUsd, requestsPerDay: cost.requestsPerDay, maxRequestsPerDay: cost.maxRequestsPerDay },
   };
   return [completion, latency, quality, costCriterion];

@@ -1,4 +1,7 @@
+import type { RouteOverride } from '../inference';
+import { resolveChain, type RoutingMatrix } from '../routing-matrix';
 import type { Battery } from './battery';
+import { modelFamily } from './judge';
 import type { Criterion, GateThresholds, TaskResult } from './criteria';
 
 /** What `promotionGate` takes, returns and answers to its progress query; shared by workflow, activities and CLI. */
@@ -77,4 +80,35 @@ export function parseCandidate(text: string): { provider: string; model: string 
   const at = text.indexOf(':');
   if (at <= 0 || at === text.length - 1) return undefined;
   return { provider: text.slice(0, at), model: text.slice(at + 1) };
+}
+
+export interface GateSides {
+  incumbent: RouteOverride;
+  candidate: RouteOverride & { placement: 'local' | 'cloud' };
+  judge: RouteOverride;
+}
+
+/** The incumbent, candidate and judge routes of a gate request, or field-named problems; warnings for a same-family judge. */
+export function checkGateRequest(input: Pick<PromotionGateInput, 'alias' | 'candidate' | 'judge'>, matrix: RoutingMatrix): { ok: true; sides: GateSides; warnings: string[] } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const route = matrix.aliases[input.alias];
+  if (!route) problems.push(`alias: "${input.alias}" is not an alias of the routing matrix; defined: ${Object.keys(matrix.aliases).join(', ')}`);
+  const provider = matrix.providers[input.candidate.provider];
+  if (!provider) problems.push(`candidate: provider "${input.candidate.provider}" is not in the routing matrix; defined: ${Object.keys(matrix.providers).join(', ')} (add it with \`civicos routing set\`)`);
+  else if (!provider.lanes.includes('experimental')) problems.push(`candidate: provider "${input.candidate.provider}" may not serve lane experimental, where the gate runs`);
+  if (route && route.provider === input.candidate.provider && route.model === input.candidate.model) problems.push(`candidate: ${input.candidate.provider}:${input.candidate.model} is already the target of ${input.alias}`);
+  const judge = matrix.aliases[input.judge] ? resolveChain(matrix, input.judge)[0] : undefined;
+  if (!judge) problems.push(`judge: "${input.judge}" is not an alias of the routing matrix; defined: ${Object.keys(matrix.aliases).join(', ')}`);
+  else if (judge.provider === input.candidate.provider && judge.model === input.candidate.model) problems.push(`judge: ${input.judge} resolves to the candidate itself (${judge.provider}:${judge.model}); pick another judge with --judge`);
+  if (problems.length || !route || !provider || !judge) return { ok: false, problems };
+  const warnings = modelFamily(judge.model) === modelFamily(input.candidate.model) ? [`the judge ${judge.model} is of the candidate's model family (${modelFamily(judge.model)}): judges favour their own family`] : [];
+  return {
+    ok: true,
+    warnings,
+    sides: {
+      incumbent: { alias: input.alias, provider: route.provider, model: route.model },
+      candidate: { ...input.candidate, placement: provider.placement },
+      judge: { alias: judge.alias, provider: judge.provider, model: judge.model },
+    },
+  };
 }
