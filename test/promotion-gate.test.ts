@@ -177,4 +177,18 @@ describe('the promotion gate on scripted models (real Temporal, simulated Ollama
     expect(candidate.code).toBe(2);
     expect(candidate.err).toContain('expected <provider>:<model>');
   }, 120_000);
+  it('with --apply a passing gate leaves the tested version applied, its promotion record pointing at the report', async () => {
+    const before = store.current().version;
+    const { report } = await gate('ollama-local:cand-better:7b', { runs: 2, apply: true });
+    expect(report.verdict).toBe('pass');
+    expect(report.promotion.applied).toBe(true);
+    expect(report.rollback.map((s) => s.step).at(-1)).toBe('re-apply (--apply)');
+    const current = store.current();
+    expect(current.version).toBe(report.promotion.testedVersion);
+    expect(current.version).toBeGreaterThan(before);
+    expect(current.matrix.aliases['local/qwen-14b']!.model).toBe('cand-better:7b');
+    expect(current.matrix.promotions.at(-1)).toMatchObject({ provider: 'ollama-local', lane: 'prod', approvedBy: 'test', evidence: report.reportPaths.markdown });
+    // Variance over the k = 2 runs is reported per task (scripted replies: none).
+    expect(report.tasks.every((t) => t.candidate.runs.length === 2 && t.candidate.qualityStdDev === 0)).toBe(true);
+  }, 300_000);
 });

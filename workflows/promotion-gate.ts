@@ -122,6 +122,16 @@ export async function promotionGate(input: PromotionGateInput): Promise<Promotio
     }
   };
 
+  // Warm-up (not measured): a cold model load would otherwise count as the first task's latency.
+  for (const [route, cloud] of [[sides.incumbent, {}], [sides.candidate, directorRequest(sides.candidate)], [sides.judge, {}]] as const) {
+    try {
+      await infer({ ...base('promotion-warmup'), ...cloud, model: route.model, system_prompt: '', user_prompt: 'Say OK.', max_tokens: 2 }, { route });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      warnings.push(`warm-up of ${route.provider}:${route.model} failed: ${errorText(error)}`);
+    }
+  }
+
   const results: TaskResult[] = [];
   for (const task of tasks) {
     const incumbentRuns: RunSample[] = [];
@@ -186,7 +196,7 @@ export async function promotionGate(input: PromotionGateInput): Promise<Promotio
       numbers: { baseVersion: version, testedVersion: testedVersion ?? 0, currentVersion, applied },
     });
   } else {
-    criteria.push({ name: 'rollback', pass: false, evaluated: false, summary: `not tested: ${failedSoFar.join(', ')} failed, so nothing was written to the routing matrix`, shortfall: 'not reached', numbers: { currentVersion: version } });
+    criteria.push({ name: 'rollback', pass: false, evaluated: false, summary: `not reached: ${failedSoFar.join(', ')} failed, so nothing was written to the routing matrix`, shortfall: 'not reached', numbers: { currentVersion: version } });
   }
 
   progress.phase = 'report';

@@ -181,7 +181,7 @@ export function evaluateCriteria(tasks: TaskResult[], cost: CostInput, t: GateTh
     name: 'quality',
     pass: gainOk && significant,
     evaluated: true,
-    summary: `quality ${candQuality.toFixed(3)} vs ${incQuality.toFixed(3)} (${Number.isFinite(gain) ? `${gain >= 0 ? '+' : ''}${pct(gain)}` : '+∞'}, needs ≥ +${pct(t.qualityGain)}); candidate wins ${wins}, loses ${losses}, ties ${tasks.length - wins - losses} of ${tasks.length} tasks, sign test p = ${p.toFixed(4)} (needs ≤ ${t.alpha})`,
+    summary: `quality ${candQuality.toFixed(3)} vs ${incQuality.toFixed(3)} (${Number.isFinite(gain) ? `${gain >= 0 ? '+' : ''}${pct(gain)}` : '+∞'}, needs ≥ +${pct(t.qualityGain)}); candidate wins ${wins}, loses ${losses}, ties ${tasks.length - wins - losses} of ${tasks.length} tasks, sign test p = ${p.toFixed(4)} (needs ≤ ${t.alpha}); judge scores parsed in ${judged.filter((j) => j.ok).length} of ${judged.length} judgements`,
     ...(!gainOk ? { shortfall: `quality gain ${Number.isFinite(gain) ? pct(gain) : '∞'} is ${pct(t.qualityGain - gain)} short of +${pct(t.qualityGain)}` } : !significant ? { shortfall: `not significant: p = ${p.toFixed(4)} > ${t.alpha} (${wins} wins of ${wins + losses} decided tasks)` } : {}),
     numbers: {
       incumbentQuality: round(incQuality),
