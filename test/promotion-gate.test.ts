@@ -120,6 +120,16 @@ describe('the promotion gate on scripted models (real Temporal, simulated Ollama
     expect(again.out).toContain('verdict: PASS');
     expect(again.out).toContain('attached to the existing gate run');
     expect(sim.records.length).toBe(requests);
+
+    // --apply on the finished pass: its tested version becomes current, without running the battery again.
+    const apply = await civicos(['promote', '--alias', 'local/qwen-14b', '--candidate', 'ollama-local:cand-better:7b', '--runs', '1', '--apply']);
+    expect(apply.code, apply.err).toBe(0);
+    expect(apply.out).toContain(`applied the tested promotion: routing matrix v${tested} is current`);
+    expect(store.current().matrix.aliases['local/qwen-14b']!.model).toBe('cand-better:7b');
+    expect(sim.records.length).toBe(requests);
+    const back = await civicos(['routing', 'rollback', '--no-smoke']);
+    expect(back.code, back.err).toBe(0);
+    expect(store.current().version).toBe(before);
   }, 300_000);
 
   it('a faster but worse candidate fails quality (latency passes); nothing is written to the matrix', async () => {

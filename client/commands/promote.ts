@@ -64,6 +64,15 @@ export const registerPromote: RegisterCommand = (program, ctx) => {
       });
       if (attached) out(`attached to the existing gate run ${workflowId}`);
       const dataDir = ctx.env().dataDir;
+      if (options.apply && report.verdict === 'pass' && !report.promotion.applied && report.promotion.testedVersion !== undefined) {
+        // A finished pass without --apply: make its tested (smoked, rolled-back) version current, if nothing moved since.
+        const store = new RoutingStore(dataDir);
+        const { version } = store.current();
+        if (version !== report.matrixVersion) throw new CliUsageError(`--apply: the routing matrix moved from v${report.matrixVersion} (gated) to v${version}; run the gate again on the current version`);
+        const applied = store.reapply(report.promotion.testedVersion, options.by);
+        report.promotion = { ...report.promotion, applied: true, currentVersion: applied.version };
+        out(`applied the tested promotion: routing matrix v${applied.version} is current (was v${version}); roll back with \`civicos routing rollback\``);
+      }
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         process.stdout.write(`${report.criteria.map((c) => `${c.pass ? 'PASS' : c.evaluated ? 'FAIL' : 'SKIP'} ${c.name.padEnd(10)} ${c.summary}`).join('\n')}\n`);
