@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { selectTasks, validateBattery } from '../common/promotion/battery';
 import { runChecks } from '../common/promotion/checks';
 import { evaluateCriteria, signTestP, summariseTask, type RunSample } from '../common/promotion/criteria';
-import { parseCandidate } from '../common/promotion/gate';
+import { checkGateRequest, parseCandidate } from '../common/promotion/gate';
+import { validateRoutingMatrix } from '../common/routing-matrix';
+import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
+import { startOllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { modelFamily, parseJudgeScores, rubricScore } from '../common/promotion/judge';
 import { BATTERY_V1 } from '../config/battery/v1';
 import { answer, testBattery } from './support/promotion-scripts';
@@ -111,5 +114,40 @@ describe('the five criteria', () => {
     expect(cost.shortfall).toBe('670.00 USD/month over the 50 USD envelope (1340.0 % over)');
     const quota = evaluateCriteria(tasks(10, {}), { ...cloud, pricePer1kInputTokensUsd: 0, pricePer1kOutputTokensUsd: 0, requestsPerDay: 300 })[3]!;
     expect(quota).toMatchObject({ pass: false, shortfall: '100 requests/day over the daily quota' });
+  });
+});
+
+describe('gate request checks', () => {
+  const matrix = validateRoutingMatrix(DEFAULT_ROUTING_MATRIX);
+  if (!matrix.ok) throw new Error(matrix.problems.join('; '));
+  it('refuses a judge that resolves to the candidate and an unknown alias or provider, naming the field', () => {
+    const same = checkGateRequest({ alias: 'local/qwen-14b', candidate: { provider: 'ollama-local', model: 'mistral-small3.2:24b' }, judge: 'local/mistral-small' }, matrix.value);
+    expect(!same.ok && same.problems).toEqual(['judge: local/mistral-small resolves to the candidate itself (ollama-local:mistral-small3.2:24b); pick another judge with --judge']);
+    const unknown = checkGateRequest({ alias: 'local/nope', candidate: { provider: 'nowhere', model: 'x' }, judge: 'local/mistral-small' }, matrix.value);
+    expect(!unknown.ok && unknown.problems.map((p) => p.split(':')[0])).toEqual(['alias', 'candidate']);
+  });
+  it('warns when the judge is of the candidate\'s family, and builds the three routes', () => {
+    const checked = checkGateRequest({ alias: 'local/qwen-14b', candidate: { provider: 'ollama-local', model: 'mistral-nemo:12b' }, judge: 'local/mistral-small' }, matrix.value);
+    expect(checked.ok && checked.warnings).toEqual(["the judge mistral-small3.2:24b is of the candidate's model family (mistral): judges favour their own family"]);
+    expect(checked.ok && checked.sides).toEqual({
+      incumbent: { alias: 'local/qwen-14b', provider: 'ollama-local', model: 'qwen3:14b' },
+      candidate: { provider: 'ollama-local', model: 'mistral-nemo:12b', placement: 'local' },
+      judge: { alias: 'local/mistral-small', provider: 'ollama-local', model: 'mistral-small3.2:24b' },
+    });
+  });
+});
+
+describe('the simulator\'s scripted models', () => {
+  it('answer with the script, cut by num_predict; other models keep generated replies', async () => {
+    const sim = await startOllamaSimulator({ tokensPerSecond: 0, models: ['scripted:1b', 'qwen3:14b'], scripted: { 'scripted:1b': { reply: (prompt) => `you said: ${prompt}` } } });
+    try {
+      const chat = async (model: string, numPredict?: number) =>
+        (await (await fetch(`${sim.url}/api/chat`, { method: 'POST', body: JSON.stringify({ model, stream: false, messages: [{ role: 'user', content: 'one two three' }], options: numPredict ? { num_predict: numPredict } : {} }) })).json()) as { message: { content: string }; done_reason: string; eval_count: number };
+      expect(await chat('scripted:1b')).toMatchObject({ message: { content: 'you said: one two three' }, done_reason: 'stop', eval_count: 5 });
+      expect(await chat('scripted:1b', 2)).toMatchObject({ message: { content: 'you said:' }, done_reason: 'length', eval_count: 2 });
+      expect((await chat('qwen3:14b')).message.content).not.toContain('you said');
+    } finally {
+      await sim.close();
+    }
   });
 });
