@@ -70,8 +70,9 @@ describe('judge parsing', () => {
     expect(rubricScore(t, { accuracy: 5, clarity: 1 })).toBe(0.75);
   });
   it('refuses a reply without every score from 1 to 5', () => {
-    expect(parseJudgeScores(t, 'A is better')).toEqual({ ok: false, reason: 'the judge did not reply with JSON' });
-    expect(parseJudgeScores(t, '{"A": {"accuracy": 9, "clarity": 3}, "B": {"accuracy": 1, "clarity": 1}}')).toEqual({ ok: false, reason: 'answer A: "accuracy" is not a score from 1 to 5' });
+    expect(parseJudgeScores(t, 'A is better')).toEqual({ ok: false, reason: 'the judge did not reply with JSON: "A is better"' });
+    const outOfRange = parseJudgeScores(t, '{"A": {"accuracy": 9, "clarity": 3}, "B": {"accuracy": 1, "clarity": 1}}');
+    expect(!outOfRange.ok && outOfRange.reason).toMatch(/^answer A: "accuracy" is not a score from 1 to 5; the judge replied /);
   });
   it('names model families for the same-family warning', () => {
     expect([modelFamily('qwen3:14b'), modelFamily('qwen2.5-coder:32b'), modelFamily('mistral-small3.2:24b'), modelFamily('gemma3:270m'), modelFamily('gpt-4.1-mini')]).toEqual(['qwen', 'qwen', 'mistral', 'gemma', 'gpt']);

@@ -60,6 +60,7 @@ describe('the promotion gate on the real Ollama (smollm2:135m vs gemma3:270m)', 
     const markdown = fs.readFileSync(path.join(platform.env.dataDir, report.reportPaths.markdown), 'utf8');
     console.info(`[figures] real promotion gate (${seconds} s, exit ${run.code}):\n${report.criteria.map((c) => `  ${c.name}: ${c.pass ? 'PASS' : c.evaluated ? 'FAIL' : 'not tested'}: ${c.summary}`).join('\n')}\n  verdict: ${report.verdict.toUpperCase()}`);
     console.info(markdown);
+    console.info(`[figures] judge outcomes: ${report.tasks.flatMap((t) => t.judgements.map((j) => (j.ok ? 'parsed' : j.reason))).join(' | ')}`);
     expect(run.code).toBe(report.verdict === 'pass' ? 0 : 3);
     expect(run.err.match(/^task \d+\/4 /gm)).toHaveLength(4);
     expect(report.incumbent.model).toBe(TINY_MODEL);

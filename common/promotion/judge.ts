@@ -27,6 +27,8 @@ export function judgePrompt(task: BatteryTask, answerA: string, answerB: string)
     '<<<',
     answerB.trim() || '(no answer)',
     '>>>',
+    '',
+    `Reply with this JSON, each number replaced by your score: ${JSON.stringify({ A: Object.fromEntries(task.rubric.map((c) => [c.id, 3])), B: Object.fromEntries(task.rubric.map((c) => [c.id, 3])) })}`,
   ].join('\n');
 }
 
@@ -38,7 +40,7 @@ export function parseJudgeScores(task: BatteryTask, reply: string): { ok: true; 
   try {
     parsed = JSON.parse(reply);
   } catch {
-    return { ok: false, reason: 'the judge did not reply with JSON' };
+    return { ok: false, reason: `the judge did not reply with JSON: ${JSON.stringify(reply.slice(0, 80))}` };
   }
   const side = (key: 'A' | 'B'): Scores | string => {
     const raw = (parsed as Record<string, unknown> | null)?.[key] ?? (parsed as Record<string, unknown> | null)?.[key.toLowerCase()];
@@ -52,10 +54,11 @@ export function parseJudgeScores(task: BatteryTask, reply: string): { ok: true; 
     }
     return scores;
   };
+  const unusable = (why: string) => ({ ok: false as const, reason: `${why}; the judge replied ${JSON.stringify(reply.slice(0, 80))}` });
   const a = side('A');
-  if (typeof a === 'string') return { ok: false, reason: a };
+  if (typeof a === 'string') return unusable(a);
   const b = side('B');
-  if (typeof b === 'string') return { ok: false, reason: b };
+  if (typeof b === 'string') return unusable(b);
   return { ok: true, a, b };
 }
 
