@@ -4,16 +4,18 @@ import { promotionWorkflowId, type PromotionGateInput, type PromotionProgress, t
 
 /**
  * Starts the promotion gate, or attaches to the run with the same ID (same alias, candidate,
- * battery version, runs and task count): a running one is joined, a finished one is read, never
- * re-run. `onProgress` gets the workflow's progress (its query) whenever a task finished.
+ * battery version, runs and task count): a running one is joined, a completed one is read, never
+ * re-run; a failed or terminated one is started again. `onProgress` gets the workflow's progress (its query) whenever a task finished.
  */
 export async function runPromotionGate(client: Client, input: PromotionGateInput, options: { onProgress?: (p: PromotionProgress, newTasks: PromotionProgress['tasks']) => void; pollMs?: number } = {}): Promise<{ workflowId: string; attached: boolean; report: PromotionReport }> {
   const workflowId = promotionWorkflowId(input);
   let handle: WorkflowHandle = client.workflow.getHandle(workflowId);
-  const attached = await handle.describe().then(() => true, () => false);
+  // Running or completed (pass or fail): that run is the answer. Failed, terminated, timed out: run it again.
+  const status = await handle.describe().then((d) => d.status.name, () => undefined);
+  const attached = status === 'RUNNING' || status === 'COMPLETED';
   if (!attached) {
     try {
-      handle = await client.workflow.start('promotionGate', { taskQueue: WORKFLOW_TASK_QUEUE, workflowId, args: [input], workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+      handle = await client.workflow.start('promotionGate', { taskQueue: WORKFLOW_TASK_QUEUE, workflowId, args: [input], workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' });
     } catch (error) {
       // Finished meanwhile: read that run.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
