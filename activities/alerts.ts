@@ -1,5 +1,5 @@
 import type { WorkflowAlert } from '../common/civic-activities';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { redactValue } from '../common/redact';
 
 /** An alert: the shape workflows raise through the `raiseAlert` activity (common/civic-activities). */

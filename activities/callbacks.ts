@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CallbackActivities } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
+import { CALLBACK_FAILURE } from '../common/failures';
 
 /**
  * Webhook delivery of an inference result: POST JSON with an `Idempotency-Key` header equal to the
@@ -19,9 +20,9 @@ export function createCallbackActivities(deps: { logger: JsonLogger; timeoutMs?:
       const detail = `${response.status} ${response.statusText}`;
       if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
         deps.logger.error('callback refused by receiver', { workflowId, status: response.status });
-        throw ApplicationFailure.nonRetryable(`webhook refused the callback: ${detail}`, 'CallbackRefused');
+        throw ApplicationFailure.nonRetryable(`webhook refused the callback: ${detail}`, CALLBACK_FAILURE.refused);
       }
-      if (!response.ok) throw ApplicationFailure.retryable(`webhook failed: ${detail}`, 'CallbackFailed');
+      if (!response.ok) throw ApplicationFailure.retryable(`webhook failed: ${detail}`, CALLBACK_FAILURE.failed);
       deps.logger.info('callback delivered', { workflowId, status: response.status, attempt });
       return { delivered: true, detail };
     },

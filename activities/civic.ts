@@ -1,4 +1,4 @@
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { createDataSourceActivities } from './data-source';
 import { createMessagingActivities } from './messaging';
 import { createOutputActivities } from './outputs';

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { CIVIC_FAILURE } from '../common/civic-activities';
-import type { JsonLogger } from '../common/logger';
+import { CIVIC_FAILURE, formatZodIssues } from '../common/failures';
+import type { JsonLogger } from '../platform/logger';
 import { redactValue } from '../common/redact';
 import { SOURCE_SCHEMAS, type SourceData, type SourceName } from '../common/source-data';
 
@@ -48,7 +48,7 @@ export function createDataSourceActivities(deps: { dataDir: string; logger: Json
       }
       const parsed = SOURCE_SCHEMAS[name].safeParse(raw);
       if (!parsed.success) {
-        const problems = parsed.error.issues.slice(0, 10).map((issue) => `${issue.path.map(String).join('.') || 'file'}: ${issue.message}`);
+        const problems = formatZodIssues(parsed.error, { root: 'file', max: 10 });
         throw ApplicationFailure.nonRetryable(`${file}: ${problems.join('; ')}`, CIVIC_FAILURE.sourceInvalid);
       }
       deps.logger.debug('data source loaded', { source: name, file });

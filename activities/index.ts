@@ -1,14 +1,14 @@
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import type { AlertSink } from './alerts';
 import { createCallbackActivities } from './callbacks';
 import { createCivicActivities } from './civic';
-import { FileLedger } from './ledger';
+import { FileLedger } from '../stores/ledger';
 import { createPromotionActivities } from './promotion';
 import { createQueueRecordActivities } from './queue-records';
 import { createRoutingActivities } from './routing';
 
 export { createInferenceActivities, type ModelHostTarget, type InferenceDeps } from './inference/ollama-inference';
-export { FileLedger, type Ledger, type InferenceRecord } from './ledger';
+export { FileLedger, type Ledger, type InferenceRecord } from '../stores/ledger';
 export { AlertSender, type Alert, type AlertSink } from './alerts';
 export { createProviderActivities } from './routing';
 

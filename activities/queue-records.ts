@@ -1,7 +1,8 @@
 import type { QueueRecordActivities } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { resolveModel } from './inference/model-aliases';
-import { requestFields, type Ledger } from './ledger';
+import { requestFields, type Ledger } from '../stores/ledger';
+import { FAILURE } from '../common/failures';
 
 /** Ledger records for outcomes decided in workflow code, so the ledger has every request's fate. */
 export function createQueueRecordActivities(deps: { ledger: Ledger; logger: JsonLogger }): QueueRecordActivities {
@@ -24,7 +25,7 @@ export function createQueueRecordActivities(deps: { ledger: Ledger; logger: Json
         tokensPerSecond: 0,
         doneReason: null,
         outcome: 'expired',
-        errorType: 'QueueTtlExpired',
+        errorType: FAILURE.queueTtlExpired,
       });
       deps.logger.warn('experimental request expired in the queue', { workflowId, lane: request.lane, experimentTag: request.experiment_tag, waitedMs });
     },

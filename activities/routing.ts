@@ -1,10 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { ProviderActivities, RoutingActivities, RoutingLedgerEvent } from '../common/inference';
-import type { JsonLogger } from '../common/logger';
-import { FileLedger } from './ledger';
-import { CloudSpendLedger, createProviderCaller } from './providers';
-import { RoutingStore } from './routing-store';
+import type { JsonLogger } from '../platform/logger';
+import { FileLedger } from '../stores/ledger';
+import { CloudSpendLedger } from '../stores/cloud-spend';
+import { createProviderCaller } from './providers';
+import { appendRoutingEvent } from '../stores/routing-events';
+import { RoutingStore } from '../stores/routing-store';
 
 /**
  * Routing activities on the workflow queue: the matrix enters a workflow only through
@@ -13,15 +13,12 @@ import { RoutingStore } from './routing-store';
  */
 export function createRoutingActivities(deps: { dataDir: string; logger: JsonLogger }): RoutingActivities {
   const store = new RoutingStore(deps.dataDir);
-  const routingDir = path.join(deps.dataDir, 'ledger', 'routing');
   return {
     async loadRoutingMatrix() {
       return store.current();
     },
     async recordRoutingEvent(event: RoutingLedgerEvent) {
-      const ts = new Date().toISOString();
-      fs.mkdirSync(routingDir, { recursive: true });
-      fs.appendFileSync(path.join(routingDir, `${ts.slice(0, 10)}.jsonl`), `${JSON.stringify({ ts, ...event })}\n`);
+      appendRoutingEvent(deps.dataDir, event);
       const log = event.kind === 'cloud_allowed' ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
       log(`routing ${event.kind}: ${event.from} → ${event.to ?? 'none'} (${event.reason})`, { ...event });
     },
@@ -38,16 +35,4 @@ export function createProviderActivities(deps: { dataDir: string; logger: JsonLo
       return await runProvider(input, matrix, version);
     },
   };
-}
-
-export function readRoutingEvents(dataDir: string, day = new Date().toISOString().slice(0, 10)): Array<RoutingLedgerEvent & { ts: string }> {
-  try {
-    return fs
-      .readFileSync(path.join(dataDir, 'ledger', 'routing', `${day}.jsonl`), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as RoutingLedgerEvent & { ts: string });
-  } catch {
-    return [];
-  }
 }

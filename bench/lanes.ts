@@ -10,9 +10,9 @@
 import * as http from 'node:http';
 import { Readable } from 'node:stream';
 import { Ollama } from 'ollama';
-import { pauseLanes, resumeLanes } from '../client/queue-admin';
+import { pauseLanes, resumeLanes } from '../platform/lane-admin';
 import { submitInference, type Submission } from '../client/submit-inference';
-import { logger } from '../common/logger';
+import { logger } from '../platform/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { runWorkers } from '../workers/run-workers';
 import { benchTemporal, fmt, percentile, pool } from './support';

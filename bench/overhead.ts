@@ -6,7 +6,7 @@
 import { Ollama } from 'ollama';
 import { submitInference } from '../client/submit-inference';
 import { startOllamaSimulator, type GenerationRecord } from '../deploy/dev/ollama-simulator';
-import { logger } from '../common/logger';
+import { logger } from '../platform/logger';
 import { runWorkers } from '../workers/run-workers';
 import { benchTemporal, fmt, percentile, pool } from './support';
 

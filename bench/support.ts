@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { loadEnv, type PlatformEnv } from '../common/env';
-import { configureLogger } from '../common/logger';
+import { loadEnv, type PlatformEnv } from '../platform/env';
+import { configureLogger } from '../platform/logger';
 import { freePort, locateTemporalCli, startDevServer, type DevServer } from '../deploy/temporal/dev-server';
 import { installTelemetry } from '../workers/telemetry';
 

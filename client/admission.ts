@@ -1,19 +1,20 @@
 import type { Client } from '@temporalio/client';
 import { AlertSender, type AlertSink } from '../activities/alerts';
-import { loadEnv, type PlatformEnv, type QueuePolicy } from '../common/env';
+import { loadEnv, type PlatformEnv, type QueuePolicy } from '../platform/env';
 import type { Lane } from '../common/lanes';
-import { logger, type JsonLogger } from '../common/logger';
-import { admittedCount } from './queue-admin';
+import { logger, type JsonLogger } from '../platform/logger';
+import { admittedCount } from '../platform/lane-admin';
+import { ADMISSION_FAILURE } from '../common/failures';
 
 /** The lane's admission cap is reached: nothing was started; retry later or raise the cap. */
 export class QueueFullError extends Error {
-  override readonly name = 'QueueFull';
+  override readonly name = ADMISSION_FAILURE.queueFull;
   constructor(
     readonly lane: Lane,
     readonly admitted: number,
     readonly cap: number,
   ) {
-    super(`QueueFull: lane ${lane} has ${admitted} unfinished requests (cap ${cap}); nothing was submitted. Retry later, or raise CIVICOS_QUEUE_CAP_${lane.toUpperCase()}`);
+    super(`${ADMISSION_FAILURE.queueFull}: lane ${lane} has ${admitted} unfinished requests (cap ${cap}); nothing was submitted. Retry later, or raise CIVICOS_QUEUE_CAP_${lane.toUpperCase()}`);
   }
 }
 

@@ -5,14 +5,15 @@ import { PRIORITY_KEY, WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import { EXECUTION_TIMEOUT_GRACE_MS } from '../common/reliability-contract';
 import { contractFor, type WorkflowName } from '../common/workflow-contracts';
 import { searchAttributesFor, validateWorkflowInput, workflowIdFor, type WorkflowInput } from '../common/workflow-inputs';
+import { ProblemsError } from '../common/failures';
 
-export class InvalidWorkflowInputError extends Error {
+export class InvalidWorkflowInputError extends ProblemsError {
   override readonly name = 'InvalidWorkflowInputError';
   constructor(
     readonly workflow: string,
-    readonly problems: string[],
+    problems: string[],
   ) {
-    super(`invalid ${workflow} input:\n  - ${problems.join('\n  - ')}`);
+    super(`invalid ${workflow} input`, problems);
   }
 }
 

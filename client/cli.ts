@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../common/env';
+import { ConfigError } from '../platform/env';
 import { CliUsageError, createContext, ExitWith, type RegisterCommand } from './commands/context';
 import { registerDevServer } from './commands/dev-server';
 import { registerInfer } from './commands/infer';

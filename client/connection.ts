@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import type { PlatformEnv } from '../common/env';
+import type { PlatformEnv } from '../platform/env';
 
 /** The one place a Temporal client is built from configuration. */
 export async function connectClient(env: Pick<PlatformEnv, 'temporalAddress' | 'namespace'>): Promise<Client> {

@@ -1,33 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { InferencePayload } from '../common/contract';
+import { canonicalJson } from '../common/canonical-json';
+import { ADMISSION_FAILURE } from '../common/failures';
 
 /** Memo key of a request run: a fingerprint per payload field, so a reused key can be checked. */
 export const PAYLOAD_FINGERPRINT_MEMO = 'payloadFingerprint';
 
 /** The same idempotency_key was sent with a different payload: nothing was submitted. */
 export class IdempotencyConflictError extends Error {
-  override readonly name = 'IdempotencyConflict';
+  override readonly name = ADMISSION_FAILURE.idempotencyConflict;
   constructor(
     readonly key: string,
     readonly fields: string[],
   ) {
     super(
-      `IdempotencyConflict: idempotency_key "${key}" was already used for a request that differs in ${fields.join(', ')}; nothing was submitted. ` +
+      `${ADMISSION_FAILURE.idempotencyConflict}: idempotency_key "${key}" was already used for a request that differs in ${fields.join(', ')}; nothing was submitted. ` +
         'Fix: send a new idempotency_key for a different request, or resend the original payload to get its result',
     );
   }
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
 }
 
 /** A short hash per top-level field: names what differs without copying prompts out of the (encrypted) history. */
@@ -35,7 +26,7 @@ export function payloadFingerprint(payload: InferencePayload): Record<string, st
   return Object.fromEntries(
     Object.keys(payload)
       .sort()
-      .map((field) => [field, createHash('sha256').update(canonical((payload as Record<string, unknown>)[field])).digest('hex').slice(0, 16)]),
+      .map((field) => [field, createHash('sha256').update(canonicalJson((payload as Record<string, unknown>)[field])).digest('hex').slice(0, 16)]),
   );
 }
 

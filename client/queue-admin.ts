@@ -1,78 +1,14 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { FileLedger, type InferenceRecord } from '../activities/ledger';
-import { RoutingStore } from '../activities/routing-store';
+import { FileLedger, type InferenceRecord } from '../stores/ledger';
+import { readHostSlots, type HostSlots } from '../stores/host-slots';
+import { RoutingStore } from '../stores/routing-store';
 import { LANES, laneQueue, providerQueue, type Lane } from '../common/lanes';
+import { admittedCount, backlogOf, describeActivityQueue, describeLane, pauseStateOf, type PauseState } from '../platform/lane-admin';
 import { queuedProviders, type RoutingMatrix } from '../common/routing-matrix';
-
-const ACTIVITY_QUEUE = temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY;
-/** Reason prefix that marks a rate limit of 0 as our pause (an operator may set other limits). */
-const PAUSE_MARK = 'civicos-pause:';
-
-export type LaneSelector = Lane | 'all';
-
-export function selectLanes(selector: LaneSelector): Lane[] {
-  return selector === 'all' ? [...LANES] : [selector];
-}
 
 /** The OpenAI-compatible providers of the routing matrix in force under `dataDir`: their queues pause with the lanes. */
 export function routedProviders(dataDir: string): string[] {
   return queuedProviders(new RoutingStore(dataDir).current().matrix);
-}
-
-/** Every activity queue of a lane: its inference queue, then one per OpenAI-compatible provider. */
-export function laneQueues(lane: Lane, providers: readonly string[]): string[] {
-  return [laneQueue(lane), ...providers.map((provider) => providerQueue(provider, lane))];
-}
-
-/**
- * Pause is server-side: a task-queue rate limit of 0 on the lane's activity queues (inference, and
- * each provider's, given `providers`), so it holds for every worker on every host; tasks stay
- * durable in the queue. Who/why/when are kept by the server in the rate limit's metadata.
- */
-export async function pauseLanes(client: Client, options: { lanes: LaneSelector; reason: string; by: string; providers?: readonly string[] }): Promise<void> {
-  await updateLaneRateLimit(client, options, { rateLimit: { requestsPerSecond: 0 }, reason: `${PAUSE_MARK}${options.reason}` });
-}
-
-export async function resumeLanes(client: Client, options: { lanes: LaneSelector; by: string; reason?: string; providers?: readonly string[] }): Promise<void> {
-  // No rate limit in the update removes ours.
-  await updateLaneRateLimit(client, options, { reason: options.reason ?? 'resumed' });
-}
-
-async function updateLaneRateLimit(
-  client: Client,
-  options: { lanes: LaneSelector; by: string; providers?: readonly string[] },
-  updateQueueRateLimit: temporal.api.workflowservice.v1.UpdateTaskQueueConfigRequest.IRateLimitUpdate,
-): Promise<void> {
-  for (const lane of selectLanes(options.lanes)) {
-    for (const taskQueue of laneQueues(lane, options.providers ?? [])) {
-      await client.connection.workflowService.updateTaskQueueConfig({
-        namespace: client.options.namespace,
-        identity: options.by,
-        taskQueue,
-        taskQueueType: ACTIVITY_QUEUE,
-        updateQueueRateLimit,
-      });
-    }
-  }
-}
-
-export interface PauseState {
-  paused: boolean;
-  since: string | null;
-  by: string | null;
-  reason: string | null;
-}
-
-export interface HostSlots {
-  host: string;
-  slots: number;
-  reservedForProd: number;
-  running: Record<Lane, number>;
-  updatedAt: string;
-  stale: boolean;
 }
 
 /** A provider's queue on a lane (cloud, local pilot). */
@@ -110,68 +46,6 @@ export interface QueueStatus {
   hosts: HostSlots[];
 }
 
-function seconds(duration: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  if (!duration) return 0;
-  return Number(duration.seconds ?? 0) + (duration.nanos ?? 0) / 1e9;
-}
-
-export async function describeLane(client: Client, lane: Lane) {
-  return await describeActivityQueue(client, laneQueue(lane));
-}
-
-async function describeActivityQueue(client: Client, name: string) {
-  return await client.connection.workflowService.describeTaskQueue({
-    namespace: client.options.namespace,
-    taskQueue: { name },
-    taskQueueType: ACTIVITY_QUEUE,
-    reportStats: true,
-    reportConfig: true,
-  });
-}
-
-export function pauseStateOf(config: temporal.api.taskqueue.v1.ITaskQueueConfig | null | undefined): PauseState {
-  const limit = config?.queueRateLimit;
-  const reason = limit?.metadata?.reason ?? '';
-  const paused = Boolean(limit?.rateLimit) && (limit?.rateLimit?.requestsPerSecond ?? 0) === 0 && reason.startsWith(PAUSE_MARK);
-  if (!paused) return { paused: false, since: null, by: null, reason: null };
-  const updated = limit?.metadata?.updateTime;
-  return {
-    paused: true,
-    since: updated ? new Date(seconds(updated) * 1000).toISOString() : null,
-    by: limit?.metadata?.updateIdentity ?? null,
-    reason: reason.slice(PAUSE_MARK.length),
-  };
-}
-
-/**
- * Unfinished work of a lane, from visibility (Lane and JobType are set at start): inference
- * requests and CivicOS runs. A schedule's `scheduledRun` launcher is not counted: its business
- * run is (and its schedule's overlap policy keeps it to one at a time).
- */
-export async function admittedCount(client: Client, lane: Lane): Promise<number> {
-  const { count } = await client.workflow.count(`ExecutionStatus = "Running" AND Lane = "${lane}" AND JobType != "scheduled-run"`);
-  return count;
-}
-
-/** Slot usage each inference worker publishes under `<data>/hosts/`. */
-export function readHostSlots(dataDir: string, now = Date.now()): HostSlots[] {
-  const dir = path.join(dataDir, 'hosts');
-  let files: string[];
-  try {
-    files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return files.flatMap((file) => {
-    try {
-      const record = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Omit<HostSlots, 'stale'>;
-      return [{ ...record, stale: now - Date.parse(record.updatedAt) > 15_000 }];
-    } catch {
-      return [];
-    }
-  });
-}
-
 function percentile(values: number[], p: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -190,13 +64,14 @@ async function providerQueues(client: Client, matrix: RoutingMatrix, lane: Lane)
   return await Promise.all(
     queuedProviders(matrix).map(async (provider): Promise<ProviderQueueStatus> => {
       const taskQueue = providerQueue(provider, lane);
-      const { stats, config } = await describeActivityQueue(client, taskQueue);
+      const { stats, config } = await describeActivityQueue(client.connection, client.options.namespace, taskQueue);
+      const { backlog, oldestWaitingSeconds } = backlogOf(stats);
       return {
         provider,
         taskQueue,
         paused: pauseStateOf(config).paused,
-        backlog: Number(stats?.approximateBacklogCount ?? 0),
-        oldestWaitingSeconds: Math.round(seconds(stats?.approximateBacklogAge) * 10) / 10,
+        backlog,
+        oldestWaitingSeconds: Math.round(oldestWaitingSeconds * 10) / 10,
         dispatchRatePerSecond: Math.round((stats?.tasksDispatchRate ?? 0) * 100) / 100,
         concurrency: matrix.providers[provider]!.concurrency[lane],
       };
@@ -212,6 +87,7 @@ export async function queueStatus(client: Client, dataDir: string, now = Date.no
     LANES.map(async (lane): Promise<LaneStatus> => {
       const [description, admitted, providers] = await Promise.all([describeLane(client, lane), admittedCount(client, lane), providerQueues(client, matrix, lane)]);
       const stats = description.stats;
+      const { backlog, oldestWaitingSeconds } = backlogOf(stats);
       const started = records.filter((r) => r.lane === lane && r.outcome !== 'expired');
       const waits = started.map((r) => r.queueWaitMs);
       return {
@@ -220,8 +96,8 @@ export async function queueStatus(client: Client, dataDir: string, now = Date.no
         pause: pauseStateOf(description.config),
         providers,
         admitted,
-        backlog: Number(stats?.approximateBacklogCount ?? 0),
-        oldestWaitingSeconds: Math.round(seconds(stats?.approximateBacklogAge) * 10) / 10,
+        backlog,
+        oldestWaitingSeconds: Math.round(oldestWaitingSeconds * 10) / 10,
         dispatchRatePerSecond: Math.round((stats?.tasksDispatchRate ?? 0) * 100) / 100,
         addRatePerSecond: Math.round((stats?.tasksAddRate ?? 0) * 100) / 100,
         inFlight: hosts.filter((h) => !h.stale).reduce((sum, h) => sum + (h.running[lane] ?? 0), 0),

@@ -1,69 +1,15 @@
 import { createHash } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
-import { z } from 'zod';
-import { durationMs, durationSchema } from '../common/duration';
+import { durationMs } from '../common/duration';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
-import { EXECUTION_TIMEOUT_GRACE_MS, keyField } from '../common/reliability-contract';
-import { contractFor, isWorkflowName, WORKFLOW_NAMES, type WorkflowName } from '../common/workflow-contracts';
+import { EXECUTION_TIMEOUT_GRACE_MS } from '../common/reliability-contract';
+import { validateSchedules, type ScheduleDefinition } from '../common/schedule-definition';
+import { contractFor } from '../common/workflow-contracts';
 import { scheduledRunSearchAttributes } from '../common/workflow-inputs';
 
-/** Schedules are data (`config/schedules.ts`); this module validates them and makes Temporal match. */
-const OVERLAP_POLICIES = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL'] as const;
+/** Makes the Temporal schedules match the definitions (`config/schedules.ts`, validated by common/schedule-definition.ts). */
 /** Marks schedules this tool owns, so `--prune` never touches anyone else's. */
 export const MANAGED_BY = 'civicos schedules apply';
-
-export const scheduleDefinitionSchema = z
-  .strictObject({
-    id: z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]{2,62}$/, 'allowed: 3-63 lower-case letters, digits and -'),
-    workflow: z.string({ error: 'is required' }).refine(isWorkflowName, `must be a registered workflow: ${WORKFLOW_NAMES.join(', ')}`),
-    /** Five fields: minute hour day-of-month month day-of-week (names such as MON-FRI allowed). */
-    cron: z.string({ error: 'is required' }).regex(/^\S+(?: \S+){4}$/, 'must be a five-field cron expression, e.g. "0 7 * * MON-FRI"'),
-    timezone: z.string({ error: 'is required' }).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC'),
-    overlap: z.enum(OVERLAP_POLICIES, { error: `allowed: ${OVERLAP_POLICIES.join(', ')}` }),
-    catchupWindow: durationSchema.refine((value) => durationMs(value) >= 60_000, 'must be at least 1m'),
-    pauseOnFailure: z.boolean({ error: 'is required (true for prod)' }),
-    note: z.string({ error: 'is required' }).trim().min(10, 'must say what the schedule is for'),
-  })
-  .superRefine((def, ctx) => {
-    if (!isWorkflowName(def.workflow)) return;
-    const contract = contractFor(def.workflow);
-    if (keyField(contract) !== 'date') ctx.addIssue({ code: 'custom', path: ['workflow'], message: `${def.workflow} is keyed by ${keyField(contract)}, not a date: it cannot be scheduled` });
-    if (contract.lane === 'prod' && !def.pauseOnFailure) ctx.addIssue({ code: 'custom', path: ['pauseOnFailure'], message: 'must be true for a prod workflow (a failing prod run stops and waits for an operator)' });
-  });
-
-export type ScheduleDefinitionInput = z.input<typeof scheduleDefinitionSchema>;
-export type ScheduleDefinition = z.output<typeof scheduleDefinitionSchema> & { workflow: WorkflowName };
-
-export class ScheduleDefinitionError extends Error {
-  override readonly name = 'ScheduleDefinitionError';
-  constructor(readonly problems: string[]) {
-    super(`invalid schedule definitions:\n  - ${problems.join('\n  - ')}`);
-  }
-}
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function validateSchedules(inputs: readonly unknown[]): ScheduleDefinition[] {
-  const problems: string[] = [];
-  const defs: ScheduleDefinition[] = [];
-  inputs.forEach((input, index) => {
-    const parsed = scheduleDefinitionSchema.safeParse(input);
-    const label = `schedule "${(input as { id?: unknown })?.id ?? `#${index}`}"`;
-    if (parsed.success) defs.push(parsed.data as ScheduleDefinition);
-    else problems.push(...parsed.error.issues.map((i) => `${label}: ${i.path.map(String).join('.') || 'definition'}: ${i.message}`));
-  });
-  const ids = defs.map((d) => d.id);
-  for (const id of ids.filter((id, i) => ids.indexOf(id) !== i)) problems.push(`schedule "${id}": id: defined twice`);
-  if (problems.length > 0) throw new ScheduleDefinitionError(problems);
-  return defs;
-}
 
 /** The Temporal schedule a definition stands for; the digest in the action's memo says which definition it was built from. */
 export function desiredSchedule(def: ScheduleDefinition, taskQueue = WORKFLOW_TASK_QUEUE): ScheduleOptions & { digest: string } {

@@ -7,11 +7,13 @@ import { admit, resolveAdmission, type Admission } from './admission';
 import { requestSearchAttributes } from '../common/search-attributes';
 import { assertSameRequest, PAYLOAD_FINGERPRINT_MEMO, payloadFingerprint } from './idempotency';
 import type { inferenceRequest } from '../workflows';
+import { canonicalJson } from '../common/canonical-json';
+import { ProblemsError } from '../common/failures';
 
-export class InvalidPayloadError extends Error {
+export class InvalidPayloadError extends ProblemsError {
   override readonly name = 'InvalidPayloadError';
-  constructor(readonly problems: string[]) {
-    super(`invalid inference payload:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('invalid inference payload', problems);
   }
 }
 
@@ -38,18 +40,6 @@ const ID_PART_MAX = 48;
 /** A readable part of a workflow ID: letters, digits, dot, dash and underscore; `:` separates parts. */
 function idPart(value: string): string {
   return value.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, ID_PART_MAX) || '-';
-}
-
-/** JSON with object keys sorted at every depth: the same request always hashes the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**

@@ -60,14 +60,3 @@ export interface CivicActivities {
   sendMessage(message: OutboundMessage): Promise<SendResult>;
   raiseAlert(alert: WorkflowAlert): Promise<void>;
 }
-
-/** Failure types of the CivicOS workflows and their activities. */
-export const CIVIC_FAILURE = {
-  invalidInput: 'InvalidWorkflowInput',
-  sourceMissing: 'SourceDataMissing',
-  sourceInvalid: 'SourceDataInvalid',
-  unknownRecord: 'UnknownSourceRecord',
-  modelUnavailable: 'ModelUnavailable',
-  deadlineExceeded: 'WorkflowDeadlineExceeded',
-  outboundRefused: 'OutboundGuardRefused',
-} as const;

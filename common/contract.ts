@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatZodIssues } from './failures';
 import { LANE_PRIORITIES, LANES, PRIORITIES } from './lanes';
 
 /**
@@ -130,32 +131,10 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems
 
 /** Field-named problems such as `priority: "low" is not allowed in lane prod; allowed: urgent, high`. */
 export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${key}: unknown field; allowed fields: ${Object.keys(inferencePayloadSchema.shape).join(', ')}`).join('; ');
-    }
-    const field = issue.path.length ? issue.path.map(String).join('.') : 'payload';
-    const message = issue.code === 'invalid_type' && issue.path.length === 0 ? 'must be a JSON object' : issue.message;
-    return `${field}: ${message}`;
-  });
+  return formatZodIssues(error, { root: 'payload', unknownKeys: { allowed: Object.keys(inferencePayloadSchema.shape) }, rootType: 'must be a JSON object' });
 }
 
 export function validateInferencePayload(input: unknown): ValidationResult<InferencePayload> {
   const parsed = inferencePayloadSchema.safeParse(input);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, problems: formatIssues(parsed.error) };
 }
-
-/** Failure type names, shared by workflows, activities and the client. */
-export const FAILURE = {
-  invalidPayload: 'InvalidInferencePayload',
-  modelNotFound: 'ModelNotFound',
-  badRequest: 'ModelBadRequest',
-  hostBusy: 'ModelHostBusy',
-  hostError: 'ModelHostError',
-  hostUnreachable: 'ModelHostUnreachable',
-  streamInterrupted: 'StreamInterrupted',
-  queueTtlExpired: 'QueueTtlExpired',
-  allRoutesFailed: 'AllRoutesFailed',
-} as const;
-
-export const NON_RETRYABLE_INFERENCE_FAILURES = [FAILURE.invalidPayload, FAILURE.modelNotFound, FAILURE.badRequest];

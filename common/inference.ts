@@ -40,16 +40,6 @@ export type FallbackReason = 'timeout' | 'unavailable' | 'host_down' | 'quality_
  * Inference outcomes that mean "wait", not "failed": the activity ends with one of these
  * (non-retryable, so no retry attempt is spent) and infer() schedules the call again.
  */
-export const WAIT_FAILURE = {
-  /** An experimental call stopped so prod work could start on a full host. */
-  preempted: 'PreemptedForProd',
-  /** The model host refused or stopped answering; details: HostDownDetails. */
-  hostDown: 'ModelHostDown',
-} as const;
-
-/** A model call that stalled (no first token, or no next token, in time) on a host that still answers: retried. */
-export const MODEL_TIMEOUT = 'ModelTimeout';
-
 export interface HostDownDetails {
   host: string;
   /** ISO time the worker first saw the host down. */

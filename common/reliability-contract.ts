@@ -3,6 +3,7 @@ import { MAX_TOKENS_LIMIT, modelSchema } from './contract';
 import { durationMs as parseDurationMs, durationSchema, formatDuration, isDuration } from './duration';
 import { inferenceTimeoutMs } from './inference';
 import { LANE_PRIORITIES, LANES, PRIORITIES } from './lanes';
+import { formatZodIssues, ProblemsError } from './failures';
 
 /**
  * The reliability contract of one CivicOS workflow (Workflow v2 §4): lane and priority,
@@ -115,18 +116,15 @@ export type WorkflowContractInput = z.input<typeof workflowContractSchema>;
 export type WorkflowContract = z.output<typeof workflowContractSchema>;
 
 /** A registered contract is invalid: names the workflow and each bad field. */
-export class ContractError extends Error {
+export class ContractError extends ProblemsError {
   override readonly name = 'ContractError';
-  constructor(readonly problems: string[]) {
-    super(`invalid workflow reliability contract:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('invalid workflow reliability contract', problems);
   }
 }
 
 function problemsOf(error: z.ZodError, label: string): string[] {
-  return error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return `${label}: ${issue.keys.join(', ')}: unknown field`;
-    return `${label}: ${issue.path.length ? issue.path.map(String).join('.') : 'contract'}: ${issue.message}`;
-  });
+  return formatZodIssues(error, { root: 'contract', label, unknownKeys: 'list' });
 }
 
 export function parseContract(input: unknown): WorkflowContract {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LANES, type Lane } from './lanes';
+import { formatZodIssues } from './failures';
 
 /**
  * The routing matrix: versioned data that maps the standard's aliases to a provider and a model,
@@ -104,7 +105,7 @@ export type Provider = z.output<typeof providerSchema>;
 export function validateRoutingMatrix(input: unknown): { ok: true; value: RoutingMatrix } | { ok: false; problems: string[] } {
   const parsed = routingMatrixSchema.safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'matrix'}: ${issue.message}`) };
+  return { ok: false, problems: formatZodIssues(parsed.error, { root: 'matrix' }) };
 }
 
 export interface ResolvedRoute {

@@ -27,6 +27,9 @@ export interface SearchAttributeSetting {
 /** JobType of a queued inference request (what admission and `queue status` count). */
 export const INFERENCE_REQUEST_JOB_TYPE = 'inference-request';
 
+/** JobType of a schedule's `scheduledRun` launcher (not counted by admission: its business run is). */
+export const SCHEDULED_RUN_JOB_TYPE = 'scheduled-run';
+
 /** What an inference request carries for filters and counts; never prompt text. */
 export function requestSearchAttributes(payload: Pick<InferencePayload, 'lane' | 'priority' | 'agent_id' | 'calling_skill' | 'model' | 'experiment_tag'>): SearchAttributeSetting[] {
   return [

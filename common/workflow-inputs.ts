@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { businessWorkflowId, keyField, type WorkflowContract } from './reliability-contract';
-import { SA, type SearchAttributeSetting } from './search-attributes';
+import { SA, SCHEDULED_RUN_JOB_TYPE, type SearchAttributeSetting } from './search-attributes';
 import type { WorkflowName } from './workflow-contracts';
+import { formatZodIssues } from './failures';
 
 /**
  * Inputs of the CivicOS workflows, shared by the client (validates before starting) and the
@@ -49,9 +50,7 @@ export function validateWorkflowInput<N extends WorkflowName>(workflow: N, input
   if (parsed.success) return { ok: true, value: parsed.data as WorkflowInput<N> };
   return {
     ok: false,
-    problems: parsed.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')}: unknown field` : `${issue.path.map(String).join('.') || 'input'}: ${issue.message}`,
-    ),
+    problems: formatZodIssues(parsed.error, { root: 'input', unknownKeys: 'list' }),
   };
 }
 
@@ -77,5 +76,5 @@ export function searchAttributesFor(contract: WorkflowContract, overrides: { job
 
 /** What a `scheduledRun` (the schedules' launcher) carries: the contract's, as job `scheduled-run`. */
 export function scheduledRunSearchAttributes(contract: WorkflowContract): SearchAttributeSetting[] {
-  return searchAttributesFor(contract, { jobType: 'scheduled-run', agentId: 'civicos-scheduler' });
+  return searchAttributesFor(contract, { jobType: SCHEDULED_RUN_JOB_TYPE, agentId: 'civicos-scheduler' });
 }

@@ -1,4 +1,4 @@
-import type { ScheduleDefinitionInput } from '../client/schedules';
+import type { ScheduleDefinitionInput } from '../common/schedule-definition';
 
 /**
  * The CivicOS schedules, replacing the old crontab. `civicos schedules apply` makes the Temporal

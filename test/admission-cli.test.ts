@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admittedCount, pauseLanes, resumeLanes } from '../client/queue-admin';
+import { admittedCount, pauseLanes, resumeLanes } from '../platform/lane-admin';
 import { startAlertReceiver } from './support/alert-receiver';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMessagingActivities } from '../activities/messaging';
 import { approvalStatus, decide } from '../client/approvals';
 import { startCivicWorkflow } from '../client/civic-workflows';
-import { logger } from '../common/logger';
+import { logger } from '../platform/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startAlertReceiver } from './support/alert-receiver';
 import { runCliCaptured } from './support/cli';

@@ -1,20 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startOpenAISimulator, type OpenAISimulator } from '../deploy/dev/openai-simulator';
-import { RoutingStore } from '../activities/routing-store';
+import { RoutingStore } from '../stores/routing-store';
 import type { RoutingMatrixInput } from '../common/routing-matrix';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { startCivicWorkflow } from '../client/civic-workflows';
-import { pauseLanes, resumeLanes } from '../client/queue-admin';
+import { pauseLanes, resumeLanes } from '../platform/lane-admin';
 import { ALL_SEARCH_ATTRIBUTES, SA } from '../common/search-attributes';
 import type { WorkflowName } from '../common/workflow-contracts';
 import { startAlertReceiver } from './support/alert-receiver';
 import { runCliCaptured } from './support/cli';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, type TestTemporal } from './support/temporal';
+import { failureCause } from './support/fixtures';
 
 let temporal: TestTemporal;
 let sim: OllamaSimulator;
@@ -49,12 +50,6 @@ afterAll(async () => {
 const outputs = (): string => path.join(platform.env.dataDir, 'outputs');
 const read = (relative: string): string => fs.readFileSync(path.join(outputs(), relative), 'utf8');
 
-function failureCause(error: unknown): ApplicationFailure | undefined {
-  let found: ApplicationFailure | undefined;
-  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) if (cause instanceof ApplicationFailure) found = cause;
-  return found;
-}
-
 async function run(workflow: WorkflowName, input: Record<string, string>) {
   const start = await startCivicWorkflow(temporal.client, workflow, input);
   return { ...start, result: (await start.handle.result()) as Record<string, unknown> & { markdownPath: string; workflowId: string } };
@@ -68,7 +63,7 @@ describe('the CivicOS workflows end to end (real Temporal, simulated Ollama)', (
       const start = await startCivicWorkflow(temporal.client, 'donor-digest', { date: '2026-10-05', deadline: '3s' });
       const error = await start.handle.result().then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(WorkflowFailedError);
-      expect(failureCause(error)).toMatchObject({ type: 'WorkflowDeadlineExceeded', message: expect.stringMatching(/deadline of 3s/) });
+      expect(failureCause(error, 'innermost')).toMatchObject({ type: 'WorkflowDeadlineExceeded', message: expect.stringMatching(/deadline of 3s/) });
       const alert = await eventually(() => receiver.alerts.find((a) => a.kind === 'workflow_failed' && a.subject === 'donor-digest:2026-10-05'), { what: 'workflow_failed alert' });
       expect(alert.details).toMatchObject({ errorType: 'WorkflowDeadlineExceeded' });
       expect(fs.existsSync(path.join(outputs(), 'donor-digest', '2026-10-05'))).toBe(false);
@@ -177,7 +172,7 @@ describe('the CivicOS workflows end to end (real Temporal, simulated Ollama)', (
     const { handle } = await startCivicWorkflow(temporal.client, 'decision-brief', { decisionId: 'no-such-decision' });
     const error = await handle.result().then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(failureCause(error)).toMatchObject({ type: 'UnknownSourceRecord', nonRetryable: true });
+    expect(failureCause(error, 'innermost')).toMatchObject({ type: 'UnknownSourceRecord', nonRetryable: true });
     const alert = await eventually(() => receiver.alerts.find((a) => a.kind === 'workflow_failed' && a.subject === 'decision-brief:no-such-decision'), { what: 'failure alert' });
     expect(alert).toMatchObject({ severity: 'critical', lane: 'prod', details: { workflow: 'decision-brief', errorType: 'UnknownSourceRecord' } });
     expect(alert.message).toMatch(/decision-brief run decision-brief:no-such-decision failed: no decision "no-such-decision"/);
@@ -186,8 +181,8 @@ describe('the CivicOS workflows end to end (real Temporal, simulated Ollama)', (
   it('bad input started directly (temporal CLI path) fails typed and alerts', async () => {
     const handle = await temporal.client.workflow.start('opsMonitor', { taskQueue: 'civicos', workflowId: 'ops-monitor:not-a-date', args: [{ date: '24.11.2026' }] });
     const error = await handle.result().then(() => undefined, (e: unknown) => e);
-    expect(failureCause(error)).toMatchObject({ type: 'InvalidWorkflowInput', nonRetryable: true });
-    expect(failureCause(error)?.message).toMatch(/date: must be a date YYYY-MM-DD/);
+    expect(failureCause(error, 'innermost')).toMatchObject({ type: 'InvalidWorkflowInput', nonRetryable: true });
+    expect(failureCause(error, 'innermost')?.message).toMatch(/date: must be a date YYYY-MM-DD/);
     await eventually(() => receiver.alerts.find((a) => a.subject === 'ops-monitor:not-a-date'), { what: 'failure alert' });
     // Started without attributes, the run set them itself.
     expect((await handle.describe()).typedSearchAttributes.get(SA.JobType)).toBe('ops-monitor');

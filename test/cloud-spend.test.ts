@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloudSpendLedger, CloudSpendUnreadableError } from '../activities/providers';
+import { CloudSpendLedger, CloudSpendUnreadableError } from '../stores/cloud-spend';
 
 let dataDir: string | undefined;
 afterEach(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadEnv } from '../common/env';
+import { ConfigError, loadEnv } from '../platform/env';
 
 describe('environment configuration', () => {
   it('has working embedded defaults', () => {

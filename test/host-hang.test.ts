@@ -9,19 +9,21 @@ import { startPlatform } from './support/platform';
 import { startRealOllamaTarget, type RealOllamaTarget } from './support/real-ollama';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
 import { startSimulatorProcess, stopProcess } from './support/worker-process';
+import { inferencePayload } from './support/fixtures';
 
-const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput => ({
-  agent_id: 'hang-test',
-  calling_skill: 'hang',
-  model: 'local/qwen-14b',
-  priority: 'high',
-  lane: 'prod',
-  system_prompt: '',
-  user_prompt: `hang ${uniqueId('h')}`,
-  max_tokens: 200,
-  callback: 'none',
-  ...overrides,
-});
+const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput =>
+  inferencePayload({
+    agent_id: 'hang-test',
+    calling_skill: 'hang',
+    model: 'local/qwen-14b',
+    priority: 'high',
+    lane: 'prod',
+    system_prompt: '',
+    user_prompt: `hang ${uniqueId('h')}`,
+    max_tokens: 200,
+    callback: 'none',
+    ...overrides,
+  });
 
 type Platform = Awaited<ReturnType<typeof startPlatform>>;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRoutingEvents } from '../activities/routing';
-import { RoutingStore } from '../activities/routing-store';
+import { readRoutingEvents } from '../stores/routing-events';
+import { RoutingStore } from '../stores/routing-store';
 import { submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';
 import type { RoutingMatrixInput } from '../common/routing-matrix';

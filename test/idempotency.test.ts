@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,33 +8,30 @@ import type { InferencePayloadInput } from '../common/contract';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startPlatform } from './support/platform';
 import { connectTest, uniqueId, type TestTemporal } from './support/temporal';
+import { civicosAgainst, inferencePayload } from './support/fixtures';
 
-const root = path.resolve(__dirname, '..');
 let temporal: TestTemporal;
 let sim: OllamaSimulator;
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 let tmp: string;
 
-const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput => ({
-  agent_id: 'idem-test',
-  calling_skill: 'idem',
-  model: 'local/qwen-14b',
-  priority: 'high',
-  lane: 'prod',
-  system_prompt: '',
-  user_prompt: 'Summarise the donor notes.',
-  max_tokens: 8,
-  callback: 'none',
-  ...overrides,
-});
+const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput =>
+  inferencePayload({
+    agent_id: 'idem-test',
+    calling_skill: 'idem',
+    model: 'local/qwen-14b',
+    priority: 'high',
+    lane: 'prod',
+    system_prompt: '',
+    user_prompt: 'Summarise the donor notes.',
+    max_tokens: 8,
+    callback: 'none',
+    ...overrides,
+  });
 
 /** `npx civicos …` from the repo, as an operator runs it. */
 function civicos(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('npx', ['civicos', ...args], { cwd: root, env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, CIVICOS_DATA_DIR: platform.env.dataDir } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
+  return civicosAgainst({ address: temporal.address, namespace: temporal.namespace, dataDir: platform.env.dataDir }, args);
 }
 
 beforeAll(async () => {

@@ -1,31 +1,33 @@
 import * as http from 'node:http';
-import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { freePort } from '../deploy/temporal/dev-server';
 import { InvalidPayloadError, inferenceWorkflowId, submitInference } from '../client/submit-inference';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
 import type { InferencePayloadInput } from '../common/contract';
-import type { priorityProbe } from '../workflows';
+import type { priorityProbe } from './support/workflows';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
+import { failureCause, inferencePayload } from './support/fixtures';
 
 let temporal: TestTemporal;
 let sim: OllamaSimulator;
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 
-const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput => ({
-  agent_id: 'test-agent',
-  calling_skill: 'donor-digest',
-  model: 'local/qwen-14b',
-  priority: 'high',
-  lane: 'prod',
-  system_prompt: 'Be brief.',
-  user_prompt: `Summarise the week (${uniqueId('case')}).`,
-  max_tokens: 32,
-  callback: 'none',
-  ...overrides,
-});
+const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput =>
+  inferencePayload({
+    agent_id: 'test-agent',
+    calling_skill: 'donor-digest',
+    model: 'local/qwen-14b',
+    priority: 'high',
+    lane: 'prod',
+    system_prompt: 'Be brief.',
+    user_prompt: `Summarise the week (${uniqueId('case')}).`,
+    max_tokens: 32,
+    callback: 'none',
+    ...overrides,
+  });
 
 beforeAll(async () => {
   temporal = await connectTest({ namespace: 'test-inference' });
@@ -37,12 +39,6 @@ afterAll(async () => {
   await sim?.close();
   await temporal?.close();
 });
-
-function failureCause(error: unknown): ApplicationFailure | undefined {
-  let cause: unknown = error;
-  while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
-  return cause as ApplicationFailure | undefined;
-}
 
 describe('inference through the queue contract (real Temporal, simulated Ollama)', () => {
   it('streams a reply and returns the typed result, resolving the alias', async () => {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readHostSlots } from '../client/queue-admin';
+import { readHostSlots } from '../stores/host-slots';
 import { submitInference } from '../client/submit-inference';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startPlatform } from './support/platform';

@@ -1,10 +1,11 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertSender } from '../activities/alerts';
-import { admittedCount, pauseLanes, queueStatus, resumeLanes } from '../client/queue-admin';
+import { queueStatus } from '../client/queue-admin';
+import { admittedCount, pauseLanes, resumeLanes } from '../platform/lane-admin';
 import { QueueFullError, submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';
-import { logger } from '../common/logger';
+import { logger } from '../platform/logger';
 import { startOllamaSimulator, type GenerationRecord, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startAlertReceiver } from './support/alert-receiver';
 import { startPlatform } from './support/platform';

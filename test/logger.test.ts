@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileLogSink } from '../common/log-file';
-import { JsonLogger } from '../common/logger';
+import { fileLogSink } from '../platform/log-file';
+import { JsonLogger } from '../platform/logger';
 import { sdkLogger } from '../workers/telemetry';
 
 function capture(level: 'debug' | 'info' | 'warn' = 'info') {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readLatest, writeOutputFiles } from '../activities/outputs';
+import { readLatest, writeOutputFiles } from '../stores/outputs';
 import type { WriteOutputInput } from '../common/civic-activities';
 
 const dirs: string[] = [];

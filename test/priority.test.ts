@@ -1,8 +1,8 @@
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
-import type { priorityProbe } from '../workflows';
-import { addSecondBatchSignal } from '../workflows/priority-probe';
+import type { priorityProbe } from './support/workflows';
+import { addSecondBatchSignal } from './support/workflows/priority-probe';
 import { connectTest, eventually, uniqueId } from './support/temporal';
 
 let env: Awaited<ReturnType<typeof connectTest>>;

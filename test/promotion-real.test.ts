@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoutingStore } from '../activities/routing-store';
+import { RoutingStore } from '../stores/routing-store';
 import type { PromotionReport } from '../common/promotion/gate';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { installSecondModel, SECOND_MODEL, TINY_MODEL } from '../deploy/ollama/real-ollama';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, AlertSink } from '../activities/alerts';
-import { pauseLanes, resumeLanes } from '../client/queue-admin';
+import { pauseLanes, resumeLanes } from '../platform/lane-admin';
 import { submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';
-import { logger } from '../common/logger';
+import { logger } from '../platform/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { createInferenceWorkers, type InferenceWorkers } from '../workers/inference-worker';
 import { startQueueMonitor } from '../workers/queue-monitor';

@@ -1,27 +1,22 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoutingStore } from '../activities/routing-store';
+import { RoutingStore } from '../stores/routing-store';
 import { startCivicWorkflow } from '../client/civic-workflows';
 import type { RoutingMatrixInput } from '../common/routing-matrix';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startPlatform } from './support/platform';
 import { connectTest, type TestTemporal } from './support/temporal';
+import { civicosAgainst } from './support/fixtures';
 
-const root = path.resolve(__dirname, '..');
 let temporal: TestTemporal;
 let sim: OllamaSimulator;
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 
 /** `npx civicos …` from the repo, as an operator runs it. */
 function civicos(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('npx', ['civicos', ...args], { cwd: root, env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, CIVICOS_DATA_DIR: platform.env.dataDir } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
+  return civicosAgainst({ address: temporal.address, namespace: temporal.namespace, dataDir: platform.env.dataDir }, args);
 }
 
 beforeAll(async () => {

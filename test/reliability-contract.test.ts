@@ -4,7 +4,7 @@ import { assertValidContracts, ContractError, contractFacts, parseContract, type
 import { WORKFLOW_CONTRACTS, contractFor } from '../common/workflow-contracts';
 import { validateWorkflowInput, workflowIdFor } from '../common/workflow-inputs';
 import { SCHEDULES } from '../config/schedules';
-import { ScheduleDefinitionError, validateSchedules } from '../client/schedules';
+import { ScheduleDefinitionError, validateSchedules } from '../common/schedule-definition';
 import { createWorkflowWorker } from '../workers/workflow-worker';
 
 const donorDigest = WORKFLOW_CONTRACTS[0] as WorkflowContractInput;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RoutingMatrixError, RoutingStore } from '../activities/routing-store';
+import { RoutingMatrixError, RoutingStore } from '../stores/routing-store';
 import { decideCloud } from '../common/cloud-policy';
 import { qualityGateFailure } from '../common/quality-gate';
 import { resolveChain, validateRoutingMatrix, type RoutingMatrix } from '../common/routing-matrix';

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { type ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readRoutingEvents } from '../activities/routing';
-import { RoutingStore } from '../activities/routing-store';
+import { readRoutingEvents } from '../stores/routing-events';
+import { RoutingStore } from '../stores/routing-store';
 import { runSmokeTest } from '../client/smoke';
 import { submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';
@@ -14,11 +14,13 @@ import type { RoutingMatrixInput } from '../common/routing-matrix';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startOpenAISimulator, type OpenAISimulator } from '../deploy/dev/openai-simulator';
-import { configureLogger } from '../common/logger';
+import { configureLogger } from '../platform/logger';
 import { startAlertReceiver } from './support/alert-receiver';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
-import { resumeLanes, routedProviders, type QueueStatus } from '../client/queue-admin';
+import { routedProviders, type QueueStatus } from '../client/queue-admin';
+import { resumeLanes } from '../platform/lane-admin';
+import { inferencePayload } from './support/fixtures';
 
 const CLOUD_KEY = 'sk-test-civicos-cloud-key-0123456789abcdef';
 let temporal: TestTemporal;
@@ -40,19 +42,20 @@ function testMatrix(overrides: (m: RoutingMatrixInput) => void = () => undefined
   return m;
 }
 
-const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput => ({
-  agent_id: 'routing-test',
-  calling_skill: 'routing',
-  model: 'local/qwen-14b',
-  priority: 'high',
-  lane: 'prod',
-  task_class: 'summary',
-  system_prompt: '',
-  user_prompt: `route me ${uniqueId('r')}`,
-  max_tokens: 64,
-  callback: 'none',
-  ...overrides,
-});
+const payload = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput =>
+  inferencePayload({
+    agent_id: 'routing-test',
+    calling_skill: 'routing',
+    model: 'local/qwen-14b',
+    priority: 'high',
+    lane: 'prod',
+    task_class: 'summary',
+    system_prompt: '',
+    user_prompt: `route me ${uniqueId('r')}`,
+    max_tokens: 64,
+    callback: 'none',
+    ...overrides,
+  });
 
 /** The real `civicos` binary as a subprocess, against this file's namespace and data directory. */
 function civicos(...args: string[]): Promise<{ code: number; out: string; err: string }> {

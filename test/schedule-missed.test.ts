@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { formatScheduleRows, listSchedules, type ScheduleDefinitionInput } from '../client/schedules';
+import { formatScheduleRows, listSchedules } from '../client/schedules';
+import type { ScheduleDefinitionInput } from '../common/schedule-definition';
 import { freePort, startDevServer, type DevServer } from '../deploy/temporal/dev-server';
 import { eventually } from './support/temporal';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySchedules, listSchedules, MANAGED_BY, type ScheduleDefinitionInput } from '../client/schedules';
+import { applySchedules, listSchedules, MANAGED_BY } from '../client/schedules';
+import type { ScheduleDefinitionInput } from '../common/schedule-definition';
 import { SCHEDULES } from '../config/schedules';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { localDate } from '../workflows/scheduled-run';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCivicWorkflow } from '../client/civic-workflows';
 import { submitInference } from '../client/submit-inference';
-import { configureLogger } from '../common/logger';
+import { configureLogger } from '../platform/logger';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startAlertReceiver } from './support/alert-receiver';

@@ -8,7 +8,7 @@ import { createInferenceActivities, FileLedger, type InferenceRecord } from '../
 import { submitInference } from '../client/submit-inference';
 import { validateInferencePayload, type InferencePayloadInput } from '../common/contract';
 import type { InferenceResult } from '../common/inference';
-import { logger } from '../common/logger';
+import { logger } from '../platform/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';

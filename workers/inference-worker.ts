@@ -1,13 +1,12 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import { createInferenceActivities, type AlertSink, type Ledger, type ModelHostTarget } from '../activities';
 import { HostHealth } from '../activities/inference/host-health';
-import type { ModelCallPolicy } from '../common/env';
-import { describeLaneStats } from './lane-stats';
+import type { ModelCallPolicy } from '../platform/env';
+import { describeLaneStats } from '../platform/lane-admin';
 import { LANES, laneQueue } from '../common/lanes';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
+import { publishHostSlots } from '../stores/host-slots';
 import { SlotBudget } from './slot-budget';
 
 /** After a host outage, how long prod work has the host to itself. */
@@ -95,7 +94,10 @@ export async function createInferenceWorkers(options: InferenceWorkerOptions): P
   const timers: NodeJS.Timeout[] = [];
   const interval = options.watchIntervalMs ?? 1_000;
   if (options.dataDir) {
-    const publish = (): void => publishHostSlots(options.dataDir!, options.host.name, budget);
+    const publish = (): void => {
+      const { slots, reservedForProd, running } = budget.snapshot();
+      publishHostSlots(options.dataDir!, { host: options.host.name, slots, reservedForProd, running, pid: process.pid, updatedAt: new Date().toISOString() });
+    };
     publish();
     timers.push(setInterval(publish, interval));
   }
@@ -146,18 +148,4 @@ function watchHostHealth(options: InferenceWorkerOptions): HostHealth {
     onUp: ({ since, downForMs }) =>
       send({ kind: 'model_host_recovered', severity: 'warning', subject: host.name, message: `model host ${host.name} is back after ${Math.round(downForMs / 1000)} s (down since ${since.toISOString()}); its queue drains now`, details: { host: host.name, since: since.toISOString(), downForMs } }),
   });
-}
-
-function publishHostSlots(dataDir: string, host: string, budget: SlotBudget): void {
-  const dir = path.join(dataDir, 'hosts');
-  const snapshot = budget.snapshot();
-  const record = { host, slots: snapshot.slots, reservedForProd: snapshot.reservedForProd, running: snapshot.running, pid: process.pid, updatedAt: new Date().toISOString() };
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = path.join(dir, `.${host}.${process.pid}.tmp`);
-    fs.writeFileSync(tmp, JSON.stringify(record));
-    fs.renameSync(tmp, path.join(dir, `${host}.json`));
-  } catch {
-    // Status is best effort; the worker keeps serving.
-  }
 }

@@ -1,6 +1,6 @@
 import type { ModelHostTarget } from '../activities';
 import { DEFAULT_OLLAMA_URL } from '../activities/inference/probe';
-import type { PlatformEnv } from '../common/env';
+import type { PlatformEnv } from '../platform/env';
 
 /** The model hosts this process serves: CIVICOS_MODEL_HOSTS, else OLLAMA_HOST with CIVICOS_MODEL_SLOTS. */
 export function configuredModelHosts(env: PlatformEnv): ModelHostTarget[] {

@@ -1,8 +1,8 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createProviderActivities } from '../activities';
-import { readSecret } from '../common/env';
+import { readSecret } from '../platform/env';
 import { LANES, providerQueue } from '../common/lanes';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 import { queuedProviders, type RoutingMatrix } from '../common/routing-matrix';
 
 /**

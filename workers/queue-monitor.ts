@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { AlertSink } from '../activities/alerts';
-import { describeLane, pauseStateOf } from '../client/queue-admin';
-import type { QueuePolicy } from '../common/env';
+import { backlogOf, describeLane, pauseStateOf } from '../platform/lane-admin';
+import type { QueuePolicy } from '../platform/env';
 import { LANES, laneQueue } from '../common/lanes';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 
 /**
  * Watches the lanes and alerts (webhook + log) once per episode when a lane stays paused past
@@ -37,8 +37,7 @@ export function startQueueMonitor(options: { client: Client; policy: QueuePolicy
         }),
       );
       if (lane !== 'prod') continue;
-      const age = Number(description.stats?.approximateBacklogAge?.seconds ?? 0) + (description.stats?.approximateBacklogAge?.nanos ?? 0) / 1e9;
-      const backlog = Number(description.stats?.approximateBacklogCount ?? 0);
+      const { backlog, oldestWaitingSeconds: age } = backlogOf(description.stats);
       await once('prod-backlog-slo', backlog > 0 && age > options.policy.prodBacklogSloSeconds, () =>
         options.alerts.send({
           kind: 'prod_backlog_over_slo',

@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { AlertSender, FileLedger, type ModelHostTarget } from '../activities';
-import type { PlatformEnv } from '../common/env';
-import type { JsonLogger } from '../common/logger';
-import { RoutingStore } from '../activities/routing-store';
+import type { PlatformEnv } from '../platform/env';
+import type { JsonLogger } from '../platform/logger';
+import { RoutingStore } from '../stores/routing-store';
 import { createInferenceWorkers } from './inference-worker';
 import { createProviderWorkers } from './provider-worker';
 import { startQueueMonitor } from './queue-monitor';

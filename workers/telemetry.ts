@@ -3,7 +3,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
-import type { JsonLogger } from '../common/logger';
+import type { JsonLogger } from '../platform/logger';
 
 /**
  * SDK warnings that describe our design, not a problem: inference workers serve activities only.

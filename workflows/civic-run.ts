@@ -9,8 +9,8 @@ import {
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CIVIC_FAILURE, type CivicActivities, type WorkflowAlert, type WriteOutputResult } from '../common/civic-activities';
-import { FAILURE, MAX_PROMPT_CHARS, type InferencePayloadInput } from '../common/contract';
+import { type CivicActivities, type WorkflowAlert, type WriteOutputResult } from '../common/civic-activities';
+import { MAX_PROMPT_CHARS, type InferencePayloadInput } from '../common/contract';
 import { durationMs } from '../common/duration';
 import type { FallbackRecord } from '../common/inference';
 import { redactSecrets, redactValue } from '../common/redact';
@@ -20,6 +20,7 @@ import { contractFor, type WorkflowName } from '../common/workflow-contracts';
 import { searchAttributesFor, validateWorkflowInput, type WorkflowInput } from '../common/workflow-inputs';
 import { infer } from './infer';
 import { ensureSearchAttributes } from './search-attributes';
+import { CIVIC_FAILURE, FAILURE, UNKNOWN_FAILURE } from '../common/failures';
 
 /** What produced a workflow's text: the contract's model, its fallback model, or the data-only template. */
 export interface ModelReply {
@@ -231,5 +232,5 @@ export function describeFailure(error: unknown): { type: string; message: string
     else if (!found && cause instanceof TemporalFailure) found = { type: cause.name, message: cause.message };
     else if (!found && cause instanceof Error) found = { type: cause.name, message: cause.message };
   }
-  return found ?? { type: 'Unknown', message: String(error) };
+  return found ?? { type: UNKNOWN_FAILURE, message: String(error) };
 }

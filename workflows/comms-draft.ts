@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { CIVIC_FAILURE } from '../common/civic-activities';
+import { CIVIC_FAILURE } from '../common/failures';
 import { durationMs } from '../common/duration';
 import { checkOutbound, describeFindings } from '../common/outbound-guard';
 import { installApprovalGate, type ApprovalDecision } from './approval';

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { CIVIC_FAILURE } from '../common/civic-activities';
+import { CIVIC_FAILURE } from '../common/failures';
 import { runCivicWorkflow } from './civic-run';
 import { generatedBy, provenance, table } from './report-format';
 

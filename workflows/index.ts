@@ -1,6 +1,5 @@
 // The workflows barrel: the worker's single workflowsPath.
 export { inferenceRequest } from './inference-request';
-export { priorityProbe, addSecondBatchSignal } from './priority-probe';
 // The CivicOS workflows (contracts in common/workflow-contracts.ts) and the schedules' launcher.
 export { donorDigest } from './donor-digest';
 export { grantDeadlineWatch } from './grant-deadline-watch';

@@ -12,15 +12,11 @@ import {
 import { decideCloud } from '../common/cloud-policy';
 import {
   DEFAULT_EXPERIMENTAL_TTL_SECONDS,
-  FAILURE,
-  NON_RETRYABLE_INFERENCE_FAILURES,
   validateInferencePayload,
   type InferencePayload,
 } from '../common/contract';
 import {
   inferenceTimeoutMs,
-  MODEL_TIMEOUT,
-  WAIT_FAILURE,
   type HostDownDetails,
   type RouteOverride,
   type RouteTarget,
@@ -35,6 +31,7 @@ import {
 import { laneQueue, PRIORITY_KEY, providerQueue } from '../common/lanes';
 import { qualityGateFailure } from '../common/quality-gate';
 import { resolveChain, type ResolvedRoute, type RoutingMatrix } from '../common/routing-matrix';
+import { FAILURE, MODEL_TIMEOUT, NON_RETRYABLE_INFERENCE_FAILURES, NON_RETRYABLE_PROVIDER_FAILURES, PROVIDER_FAILURE, WAIT_FAILURE } from '../common/failures';
 
 const workflowQueueRetry = { maximumAttempts: 5, initialInterval: 500 };
 const { recordQueueExpiry } = proxyActivities<QueueRecordActivities>({ startToCloseTimeout: 10_000, retry: workflowQueueRetry });
@@ -68,7 +65,7 @@ function fallbackReason(error: unknown): FallbackReason {
   if (type === WAIT_FAILURE.hostDown) return 'host_down';
   if (type === FAILURE.modelNotFound) return 'model_missing';
   // Spend that cannot be read cannot be shown to be inside the envelope.
-  if (type === 'CloudBudgetExceeded' || type === 'CloudSpendUnreadable') return 'budget_exceeded';
+  if (type === PROVIDER_FAILURE.budgetExceeded || type === PROVIDER_FAILURE.spendUnreadable) return 'budget_exceeded';
   if (type === FAILURE.hostBusy || type === FAILURE.hostError || type === FAILURE.hostUnreachable || type === FAILURE.streamInterrupted) return 'unavailable';
   return 'error';
 }
@@ -77,7 +74,8 @@ function queueTtlMs(request: InferencePayload): number | undefined {
   return request.lane === 'experimental' ? (request.ttl_seconds ?? DEFAULT_EXPERIMENTAL_TTL_SECONDS) * 1000 : undefined;
 }
 
-function localActivity(request: InferencePayload, scheduleToStartMs: number | undefined) {
+/** The lane inference activity (an ordinary activity on the lane queue the model host's worker serves; not a local activity). */
+function laneInferenceActivity(request: InferencePayload, scheduleToStartMs: number | undefined) {
   // proxyActivities returns a Proxy: keep it whole (spreading it loses the activity functions).
   return proxyActivities<InferenceActivities>({
     taskQueue: laneQueue(request.lane),
@@ -131,7 +129,7 @@ async function runLocalRoute(request: InferencePayload, workflowId: string, rout
       scheduleToStartMs = left > 0 ? left : undefined;
     }
     try {
-      return { kind: 'ok', result: await localActivity(request, scheduleToStartMs).runInference({ request, workflowId, route }) };
+      return { kind: 'ok', result: await laneInferenceActivity(request, scheduleToStartMs).runInference({ request, workflowId, route }) };
     } catch (error) {
       if (isCancellation(error)) throw error;
       if (expiredInQueue(error)) {
@@ -162,7 +160,7 @@ function providerActivity(request: InferencePayload, provider: string, ttlMs: nu
     priority: { priorityKey: PRIORITY_KEY[request.priority] },
     startToCloseTimeout: inferenceTimeoutMs(request.max_tokens),
     ...(ttlMs === undefined ? {} : { scheduleToStartTimeout: ttlMs }),
-    retry: { maximumAttempts: 3, initialInterval: 1_000, backoffCoefficient: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_INFERENCE_FAILURES, 'CloudBudgetExceeded', 'CloudSpendUnreadable', 'CloudKeyMissing', 'ProviderAuthRefused', 'ProviderMisconfigured'] },
+    retry: { maximumAttempts: 3, initialInterval: 1_000, backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE_PROVIDER_FAILURES },
   });
 }
 

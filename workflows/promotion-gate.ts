@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, defineQuery, executeChild, isCancellation, log, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { InferencePayloadInput } from '../common/contract';
+import { PROMOTION_FAILURE } from '../common/failures';
 import type { InferenceResult, RoutingActivities } from '../common/inference';
 import type { PromotionActivities } from '../common/promotion/activities';
 import { selectTasks, validateBattery, type BatteryTask } from '../common/promotion/battery';
@@ -20,10 +21,8 @@ const { applyPromotionVersion, rollbackPromotionVersion, reapplyPromotionVersion
 
 export const promotionProgressQuery = defineQuery<PromotionProgress>('promotionProgress');
 
-export const PROMOTION_FAILURE = { invalid: 'InvalidPromotionRequest' } as const;
-
 function refuse(message: string): never {
-  throw ApplicationFailure.create({ type: PROMOTION_FAILURE.invalid, message, nonRetryable: true });
+  throw ApplicationFailure.create({ type: PROMOTION_FAILURE.invalidRequest, message, nonRetryable: true });
 }
 
 function errorText(error: unknown): string {

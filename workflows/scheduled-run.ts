@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ApplicationFailure, startChild, workflowInfo } from '@temporalio/workflow';
-import { CIVIC_FAILURE } from '../common/civic-activities';
+import { CIVIC_FAILURE } from '../common/failures';
 import { durationMs } from '../common/duration';
 import { PRIORITY_KEY } from '../common/lanes';
 import { EXECUTION_TIMEOUT_GRACE_MS, keyField } from '../common/reliability-contract';

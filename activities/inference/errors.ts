@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { FAILURE } from '../../common/contract';
+import { FAILURE } from '../../common/failures';
 
 interface OllamaResponseError extends Error {
   status_code: number;

@@ -1,4 +1,4 @@
-import type { JsonLogger } from '../../common/logger';
+import type { JsonLogger } from '../../platform/logger';
 import { hostAnswers } from './probe';
 
 export interface HostHealthOptions {

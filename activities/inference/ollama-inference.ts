@@ -1,16 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { metrics } from '@opentelemetry/api';
 import { Ollama, type ChatResponse } from 'ollama';
-import { FAILURE } from '../../common/contract';
-import type { ModelCallPolicy } from '../../common/env';
-import { MODEL_TIMEOUT, WAIT_FAILURE, type HostDownDetails, type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
-import type { JsonLogger } from '../../common/logger';
-import { redactSecrets } from '../../common/redact';
-import { requestFields, type InferenceRecord, type Ledger } from '../ledger';
+import type { ModelCallPolicy } from '../../platform/env';
+import { type HostDownDetails, type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
+import type { JsonLogger } from '../../platform/logger';
+import { type InferenceRecord, type Ledger } from '../../stores/ledger';
+import { chatMessages, completedRecord, completedResult, failedRecord, startAttempt, tokensPerSecond, type AttemptBase } from '../model-call';
 import { CallWatchdog } from './call-watchdog';
 import { classifyInferenceError } from './errors';
 import type { HostHealth } from './host-health';
 import { resolveModel } from './model-aliases';
+import { ATTEMPT_FAILURE, FAILURE, MODEL_TIMEOUT, UNKNOWN_FAILURE, WAIT_FAILURE } from '../../common/failures';
 
 export { resolveModel };
 
@@ -53,7 +53,6 @@ interface AttemptProgress {
 const DEFAULT_CALLS: ModelCallPolicy = { firstTokenTimeoutMs: 120_000, firstTokenTimeoutByModelMs: {}, interTokenTimeoutMs: 20_000, prodHostWaitMs: 30_000 };
 /** Failures that may mean the host itself is gone: a liveness probe decides. */
 const OUTAGE_TYPES: readonly string[] = [FAILURE.hostUnreachable, FAILURE.hostError, FAILURE.streamInterrupted];
-type RecordBase = Omit<InferenceRecord, 'latencyMs' | 'promptTokens' | 'outputTokens' | 'tokensPerSecond' | 'doneReason' | 'outcome' | 'errorType'>;
 
 /**
  * The inference activity: the only code in the project that talks to Ollama. Streams the reply,
@@ -84,26 +83,15 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
     async runInference({ request, workflowId, route }: RunInferenceInput): Promise<InferenceResult> {
       const ctx = Context.current();
       const info = ctx.info;
-      const startedAt = Date.now();
-      const queueWaitMs = Math.max(0, startedAt - info.currentAttemptScheduledTimestampMs);
       // A host-level alias profile (e.g. the demo profile: every alias → the tiny model) wins over the matrix's model.
       const model = route ? (deps.aliases?.[route.alias] ?? route.model) : resolveModel(request.model, deps.aliases);
       const log = deps.logger.child({ workflowId, activityId: info.activityId, attempt: info.attempt, lane: request.lane, model, host: deps.host.name });
-
-      const base: RecordBase = {
-        ts: new Date(startedAt).toISOString(),
-        workflowId,
-        activityId: info.activityId,
-        attempt: info.attempt,
-        ...requestFields(request),
-        model,
-        host: deps.host.name,
-        simulated: deps.host.simulated,
-        queueWaitMs,
-      };
+      const attempt = startAttempt(info, { workflowId, request, model, host: deps.host.name, simulated: deps.host.simulated });
+      const { startedAt, base } = attempt;
+      const { queueWaitMs } = base;
       const attrs = { lane: request.lane, model, host: deps.host.name };
       const fail = async (outcome: InferenceRecord['outcome'], errorType: string, outputTokens: number): Promise<void> => {
-        await deps.ledger.append({ ...base, latencyMs: Date.now() - startedAt, promptTokens: 0, outputTokens, tokensPerSecond: 0, doneReason: null, outcome, errorType });
+        await deps.ledger.append(failedRecord(attempt, outcome, errorType, outputTokens));
         inferenceCounter.add(1, { ...attrs, outcome });
       };
       queueWaitHistogram.record(queueWaitMs, attrs);
@@ -133,14 +121,9 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
       let text = '';
       let final: ChatResponse | undefined;
       try {
-        // Last line of the secrets policy: whoever built the prompt, nothing secret-looking leaves the process.
-        const messages = [
-          ...(request.system_prompt ? [{ role: 'system', content: redactSecrets(request.system_prompt) }] : []),
-          { role: 'user', content: redactSecrets(request.user_prompt) },
-        ];
         const stream = await client.chat({
           model,
-          messages,
+          messages: chatMessages(request),
           stream: true,
           ...(request.format === 'json' ? { format: 'json' } : {}),
           options: { num_predict: request.max_tokens, ...(request.temperature === undefined ? {} : { temperature: request.temperature }) },
@@ -173,7 +156,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
         if (ctx.cancellationSignal.aborted) {
           // The SDK's reason: CANCELLED (the workflow asked), TIMED_OUT (a Temporal timeout), WORKER_SHUTDOWN, …
           const reason = ctx.cancellationSignal.reason instanceof Error ? ctx.cancellationSignal.reason.message : String(ctx.cancellationSignal.reason);
-          await fail(reason === 'TIMED_OUT' ? 'timeout' : 'cancelled', reason === 'TIMED_OUT' ? 'ActivityTimedOut' : 'Cancelled', outputTokens);
+          await fail(reason === 'TIMED_OUT' ? 'timeout' : 'cancelled', reason === 'TIMED_OUT' ? ATTEMPT_FAILURE.timedOut : ATTEMPT_FAILURE.cancelled, outputTokens);
           log.warn('inference cancelled', { reason, outputTokens });
           throw ctx.cancellationSignal.reason ?? error;
         }
@@ -183,7 +166,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
           log.warn('inference found its host down; the request waits for it', { cause: failure.message });
           throw hostDown();
         }
-        await fail('error', failure.type ?? 'Unknown', outputTokens);
+        await fail('error', failure.type ?? UNKNOWN_FAILURE, outputTokens);
         log.warn('inference failed', { errorType: failure.type, message: failure.message, latencyMs: Date.now() - startedAt });
         throw failure;
       } finally {
@@ -193,36 +176,18 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
 
       const latencyMs = Date.now() - startedAt;
       const evalSeconds = (final.eval_duration ?? 0) / 1e9;
-      const result: InferenceResult = {
+      const result = completedResult(request, attempt, {
         text,
-        requestedModel: request.model,
-        model,
         provider: 'ollama',
-        host: deps.host.name,
-        simulated: deps.host.simulated,
-        attempts: info.attempt,
-        queueWaitMs,
-        modelLatencyMs: latencyMs,
+        latencyMs,
         promptTokens: final.prompt_eval_count ?? 0,
         outputTokens: final.eval_count ?? outputTokens,
-        tokensPerSecond: evalSeconds > 0 ? Math.round(((final.eval_count ?? outputTokens) / evalSeconds) * 10) / 10 : 0,
+        tokensPerSecond: tokensPerSecond(final.eval_count ?? outputTokens, evalSeconds),
         doneReason: final.done_reason ?? 'stop',
-        lane: request.lane,
-        priority: request.priority,
-      };
+      });
       // Only a retry can repeat a result whose completion never reached the server.
       const earlierOk = info.attempt > 1 ? (await deps.ledger.attempts(workflowId, info.activityId)).find((r) => r.outcome === 'ok' && r.attempt < info.attempt) : undefined;
-      await deps.ledger.append({
-        ...base,
-        latencyMs,
-        promptTokens: result.promptTokens,
-        outputTokens: result.outputTokens,
-        tokensPerSecond: result.tokensPerSecond,
-        doneReason: result.doneReason,
-        outcome: earlierOk ? 'duplicate' : 'ok',
-        errorType: null,
-        ...(earlierOk ? { duplicateOf: earlierOk.attempt } : {}),
-      });
+      await deps.ledger.append(completedRecord(attempt, result, earlierOk?.attempt));
       inferenceCounter.add(1, { ...attrs, outcome: earlierOk ? 'duplicate' : 'ok' });
       latencyHistogram.record(latencyMs, attrs);
       if (!earlierOk) {
@@ -239,7 +204,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
  * An attempt whose worker died leaves no line of its own: its retry writes it, as `worker_lost`,
  * with what the lost attempt last heartbeated (host, tokens so far).
  */
-async function recordLostAttempt(ledger: Ledger, base: RecordBase, progress: AttemptProgress | undefined, log: JsonLogger): Promise<void> {
+async function recordLostAttempt(ledger: Ledger, base: AttemptBase, progress: AttemptProgress | undefined, log: JsonLogger): Promise<void> {
   const previous = base.attempt - 1;
   const lines = await ledger.attempts(base.workflowId, base.activityId);
   if (lines.some((r) => r.attempt === previous)) return;
@@ -256,7 +221,7 @@ async function recordLostAttempt(ledger: Ledger, base: RecordBase, progress: Att
     tokensPerSecond: 0,
     doneReason: null,
     outcome: 'worker_lost',
-    errorType: 'WorkerLost',
+    errorType: ATTEMPT_FAILURE.workerLost,
   });
   log.warn('the previous attempt was lost with its worker; recorded', { lostAttempt: previous, lastHeartbeat: progress });
 }

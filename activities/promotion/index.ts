@@ -1,21 +1,16 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { JsonLogger } from '../../common/logger';
+import { PROMOTION_FAILURE } from '../../common/failures';
+import type { JsonLogger } from '../../platform/logger';
 import type { PromotionActivities } from '../../common/promotion/activities';
 import { renderPromotionHtml, renderPromotionMarkdown } from '../../common/promotion/report';
 import { reportStem } from '../../common/promotion/gate';
-import { RoutingMatrixError, RoutingStore } from '../routing-store';
+import { writeFileAtomic } from '../../stores/files';
+import { RoutingMatrixError, RoutingStore } from '../../stores/routing-store';
 
 /** The gate's routing writes (through the versioned store) and its report files under `<data>/outputs/promotions/`. */
 export function createPromotionActivities(deps: { dataDir: string; logger: JsonLogger }): PromotionActivities {
   const store = new RoutingStore(deps.dataDir);
-  const writeAtomic = (file: string, text: string): void => {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  };
   return {
     async applyPromotionVersion({ alias, provider, model, evidence, approvedBy, expectedVersion }) {
       const { version, matrix } = store.current();
@@ -25,7 +20,7 @@ export function createPromotionActivities(deps: { dataDir: string; logger: JsonL
         return { version, previous: store.history().filter((e) => e.version === version).at(-1)?.previous ?? expectedVersion };
       }
       if (version !== expectedVersion) {
-        throw ApplicationFailure.nonRetryable(`routing matrix moved from v${expectedVersion} to v${version} while the gate ran; run the gate again on the current version`, 'RoutingMatrixMoved');
+        throw ApplicationFailure.nonRetryable(`routing matrix moved from v${expectedVersion} to v${version} while the gate ran; run the gate again on the current version`, PROMOTION_FAILURE.matrixMoved);
       }
       const next = {
         ...matrix,
@@ -38,7 +33,7 @@ export function createPromotionActivities(deps: { dataDir: string; logger: JsonL
         deps.logger.info('promotion version written', { alias, provider, model, ...written });
         return written;
       } catch (error) {
-        if (error instanceof RoutingMatrixError) throw ApplicationFailure.nonRetryable(error.message, 'RoutingMatrixRefused');
+        if (error instanceof RoutingMatrixError) throw ApplicationFailure.nonRetryable(error.message, PROMOTION_FAILURE.matrixRefused);
         throw error;
       }
     },
@@ -57,9 +52,9 @@ export function createPromotionActivities(deps: { dataDir: string; logger: JsonL
       const stem = reportStem(report.workflowId);
       const paths = { markdown: `outputs/promotions/${stem}.md`, json: `outputs/promotions/${stem}.json`, html: `outputs/promotions/${stem}.html` };
       const full = { ...report, reportPaths: paths };
-      writeAtomic(path.join(root, `${stem}.json`), `${JSON.stringify(full, null, 2)}\n`);
-      writeAtomic(path.join(root, `${stem}.md`), renderPromotionMarkdown(full));
-      writeAtomic(path.join(root, `${stem}.html`), renderPromotionHtml(full));
+      await writeFileAtomic(path.join(root, `${stem}.json`), `${JSON.stringify(full, null, 2)}\n`);
+      await writeFileAtomic(path.join(root, `${stem}.md`), renderPromotionMarkdown(full));
+      await writeFileAtomic(path.join(root, `${stem}.html`), renderPromotionHtml(full));
       return paths;
     },
   };

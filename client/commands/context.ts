@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { loadEnv, type PlatformEnv } from '../../common/env';
-import { configureLogger, type JsonLogger } from '../../common/logger';
+import { loadEnv, type PlatformEnv } from '../../platform/env';
+import { configureLogger, type JsonLogger } from '../../platform/logger';
 import { admissionFromEnv, type Admission } from '../admission';
 import { connectClient } from '../connection';
 

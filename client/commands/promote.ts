@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RoutingStore } from '../../activities/routing-store';
+import { RoutingStore } from '../../stores/routing-store';
 import { BATTERY_V1 } from '../../config/battery/v1';
 import { validateBattery } from '../../common/promotion/battery';
 import { checkGateRequest, parseCandidate, type PromotionGateInput } from '../../common/promotion/gate';

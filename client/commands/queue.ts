@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import { Option } from 'commander';
 import { laneQueue } from '../../common/lanes';
-import { formatQueueStatus, pauseLanes, queueStatus, resumeLanes, routedProviders, selectLanes, whereThePauseShows, type LaneSelector } from '../queue-admin';
+import { pauseLanes, resumeLanes, selectLanes, type LaneSelector } from '../../platform/lane-admin';
+import { formatQueueStatus, queueStatus, routedProviders, whereThePauseShows } from '../queue-admin';
 import { CliUsageError, type RegisterCommand } from './context';
 
 const laneOption = () => new Option('--lane <lane>', 'prod, experimental or all').choices(['prod', 'experimental', 'all']).default('all');

@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { RoutingMatrixError, RoutingStore } from '../../activities/routing-store';
+import { RoutingMatrixError, RoutingStore } from '../../stores/routing-store';
 import { resolveChain } from '../../common/routing-matrix';
 import { runSmokeTest, type SmokeReport } from '../smoke';
 import { CliUsageError, type CliContext, type RegisterCommand } from './context';

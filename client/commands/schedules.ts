@@ -1,5 +1,6 @@
 import { SCHEDULES } from '../../config/schedules';
-import { applySchedules, formatScheduleRows, listSchedules, ScheduleDefinitionError } from '../schedules';
+import { ScheduleDefinitionError } from '../../common/schedule-definition';
+import { applySchedules, formatScheduleRows, listSchedules } from '../schedules';
 import { CliUsageError, type RegisterCommand } from './context';
 
 /** `civicos schedules apply|list`: the schedules of config/schedules.ts, replacing cron. */

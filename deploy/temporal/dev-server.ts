@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
-import type { JsonLogger } from '../../common/logger';
+import type { JsonLogger } from '../../platform/logger';
 
 const execFileAsync = promisify(execFile);
 const INSTALL_SCRIPT = path.join(__dirname, 'install-temporal-cli.sh');

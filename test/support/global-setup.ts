@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { ProvidedContext } from 'vitest';
 import { freePort, locateTemporalCli, startDevServer, type DevServer } from '../../deploy/temporal/dev-server';
-import { workflowsPath } from '../../workers/workflow-worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,7 +24,7 @@ export async function setup(project: { provide<K extends keyof ProvidedContext>(
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-test-'));
   const [port, bundle] = await Promise.all([
     freePort(),
-    bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietLogger }),
+    bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'workflows', 'index.ts'), logger: quietLogger }),
   ]);
   server = await startDevServer({ temporalPath: cli.path, port, namespace: 'default' });
   const bundlePath = path.join(tmpDir, 'workflow-bundle.js');

@@ -1,7 +1,7 @@
 // A whole platform (workflow worker + inference workers) in a child process, so a test can SIGKILL it:
 // CIVICOS_TEST_BUNDLE is the test run's pre-built workflow bundle; hosts come from CIVICOS_MODEL_HOSTS.
-import { loadEnv } from '../../common/env';
-import { configureLogger } from '../../common/logger';
+import { loadEnv } from '../../platform/env';
+import { configureLogger } from '../../platform/logger';
 import { installTelemetry } from '../../workers/telemetry';
 import { configuredModelHosts } from '../../workers/model-hosts';
 import { runWorkers } from '../../workers/run-workers';

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadEnv, type PlatformEnv } from '../../common/env';
-import { logger } from '../../common/logger';
+import { loadEnv, type PlatformEnv } from '../../platform/env';
+import { logger } from '../../platform/logger';
 import { FileLedger, type ModelHostTarget } from '../../activities';
 import { runWorkers, type RunningWorkers } from '../../workers/run-workers';
 import type { TestTemporal } from './temporal';

@@ -1,4 +1,4 @@
-import { configureLogger } from '../../common/logger';
+import { configureLogger } from '../../platform/logger';
 import { installTelemetry } from '../../workers/telemetry';
 
 // Every test process sends SDK and platform logs through the one JSON logger, warnings and up.

@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InferencePayload } from '../common/contract';
 import type { Lane, Priority } from '../common/lanes';
+import { appendJsonLine, parseJsonLines, readIfExists } from './files';
 
 /**
  * One line per inference attempt, keyed by (workflowId, activityId, attempt). Embedded default
@@ -73,22 +73,11 @@ export class FileLedger implements Ledger {
   }
 
   async append(record: InferenceRecord): Promise<void> {
-    await fs.promises.mkdir(this.dir, { recursive: true });
-    await fs.promises.appendFile(this.fileFor(record.ts.slice(0, 10)), `${JSON.stringify(record)}\n`, { flag: 'a' });
+    await appendJsonLine(this.fileFor(record.ts.slice(0, 10)), record);
   }
 
   async read(day = new Date().toISOString().slice(0, 10)): Promise<InferenceRecord[]> {
-    let text: string;
-    try {
-      text = await fs.promises.readFile(this.fileFor(day), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    return text
-      .split('\n')
-      .filter((line) => line.trim())
-      .map((line) => JSON.parse(line) as InferenceRecord);
+    return parseJsonLines<InferenceRecord>((await readIfExists(this.fileFor(day))) ?? '');
   }
 
   async attempts(workflowId: string, activityId: string): Promise<InferenceRecord[]> {

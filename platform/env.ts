@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { formatZodIssues, ProblemsError } from '../common/failures';
 
 /**
  * Every environment variable the platform reads, validated once at start-up.
@@ -127,14 +128,19 @@ const FIXES: Record<string, string> = {
   CIVICOS_MONITOR_INTERVAL_MS: 'set whole milliseconds ≥ 100, e.g. 5000',
 };
 
-export class ConfigError extends Error {
+export class ConfigError extends ProblemsError {
   override readonly name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('Invalid configuration', problems);
   }
 }
 
 const projectRoot = path.resolve(__dirname, '..');
+
+/** `[0][name]`: where in a JSON-valued variable an issue is. */
+function indexed(path: readonly PropertyKey[]): string {
+  return path.map((p) => `[${String(p)}]`).join('');
+}
 
 function normaliseOllamaUrl(value: string): string {
   const withScheme = /^https?:\/\//.test(value) ? value : `http://${value}`;
@@ -144,14 +150,15 @@ function normaliseOllamaUrl(value: string): string {
 /** Parse and validate the environment; throws ConfigError naming each bad variable and its fix. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
   const parsed = envSchema.safeParse(source);
-  const problems: string[] = [];
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0]);
-      const value = source[name];
-      problems.push(`${name}=${JSON.stringify(value ?? '')}: ${issue.message}. Fix: ${FIXES[name] ?? 'see README'}`);
-    }
-    throw new ConfigError(problems);
+    const name = (path: readonly PropertyKey[]) => String(path[0]);
+    throw new ConfigError(
+      formatZodIssues(parsed.error, {
+        root: 'environment',
+        field: (path) => `${name(path)}=${JSON.stringify(source[name(path)] ?? '')}`,
+        fix: (path) => FIXES[name(path)] ?? 'see README',
+      }),
+    );
   }
   const env = parsed.data;
   let modelHosts: ModelHost[] | undefined;
@@ -165,9 +172,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     const hosts = z.array(modelHost).min(1).safeParse(raw);
     if (!hosts.success) {
       throw new ConfigError(
-        hosts.error.issues.map(
-          (issue) => `CIVICOS_MODEL_HOSTS${issue.path.map((p) => `[${String(p)}]`).join('')}: ${issue.message}. Fix: ${FIXES.CIVICOS_MODEL_HOSTS}`,
-        ),
+        formatZodIssues(hosts.error, { root: 'CIVICOS_MODEL_HOSTS', field: (path) => `CIVICOS_MODEL_HOSTS${indexed(path)}`, fix: () => FIXES.CIVICOS_MODEL_HOSTS ?? 'see README' }),
       );
     }
     const names = hosts.data.map((h) => h.name);
@@ -219,7 +224,13 @@ function parseSecondsByModel(text: string | undefined): Record<string, number> {
   }
   const parsed = z.record(z.string().min(1), z.number().min(1, 'at least 1 second')).safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL${issue.path.map((p) => `[${String(p)}]`).join('')}: ${issue.message}. Fix: ${FIXES.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL}`));
+    throw new ConfigError(
+      formatZodIssues(parsed.error, {
+        root: 'CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL',
+        field: (path) => `CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL${indexed(path)}`,
+        fix: () => FIXES.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL ?? 'see README',
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(parsed.data).map(([model, seconds]) => [model, seconds * 1000]));
 }

@@ -2,11 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 import { validateRoutingMatrix, type RoutingMatrix } from '../common/routing-matrix';
+import { ProblemsError } from '../common/failures';
+import { appendJsonLineSync, parseJsonLines, writeFileAtomicSync } from './files';
 
-export class RoutingMatrixError extends Error {
+export class RoutingMatrixError extends ProblemsError {
   override readonly name = 'RoutingMatrixError';
-  constructor(readonly problems: string[]) {
-    super(`routing matrix refused:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: string[]) {
+    super('routing matrix refused', problems);
   }
 }
 
@@ -49,7 +51,7 @@ export class RoutingStore {
     const validation = validateRoutingMatrix(candidate);
     if (!validation.ok) throw new RoutingMatrixError(validation.problems);
     const version = validation.value.version;
-    this.writeAtomic(path.join(this.dir, 'versions', `${version}.json`), JSON.stringify(validation.value, null, 2));
+    writeFileAtomicSync(path.join(this.dir, 'versions', `${version}.json`), JSON.stringify(validation.value, null, 2));
     const pointer = this.pointer()!;
     this.writePointer({ stack: [...pointer.stack, version], updatedAt: new Date().toISOString(), by });
     this.event({ action: 'set', version, previous: before.version, by });
@@ -81,11 +83,7 @@ export class RoutingStore {
 
   history(): RoutingEvent[] {
     try {
-      return fs
-        .readFileSync(path.join(this.dir, 'history.jsonl'), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as RoutingEvent);
+      return parseJsonLines<RoutingEvent>(fs.readFileSync(path.join(this.dir, 'history.jsonl'), 'utf8'));
     } catch {
       return [];
     }
@@ -125,7 +123,7 @@ export class RoutingStore {
   private seed(): Pointer {
     const validation = validateRoutingMatrix(DEFAULT_ROUTING_MATRIX);
     if (!validation.ok) throw new RoutingMatrixError(validation.problems);
-    this.writeAtomic(path.join(this.dir, 'versions', '1.json'), JSON.stringify(validation.value, null, 2));
+    writeFileAtomicSync(path.join(this.dir, 'versions', '1.json'), JSON.stringify(validation.value, null, 2));
     const pointer = { stack: [1], updatedAt: new Date().toISOString(), by: 'seed' };
     this.writePointer(pointer);
     this.event({ action: 'seed', version: 1, previous: null, by: 'seed' });
@@ -133,18 +131,10 @@ export class RoutingStore {
   }
 
   private writePointer(pointer: Pointer): void {
-    this.writeAtomic(path.join(this.dir, 'current.json'), JSON.stringify(pointer));
+    writeFileAtomicSync(path.join(this.dir, 'current.json'), JSON.stringify(pointer));
   }
 
   private event(event: Omit<RoutingEvent, 'ts'>): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    fs.appendFileSync(path.join(this.dir, 'history.jsonl'), `${JSON.stringify({ ts: new Date().toISOString(), ...event })}\n`);
-  }
-
-  private writeAtomic(file: string, text: string): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
+    appendJsonLineSync(path.join(this.dir, 'history.jsonl'), { ts: new Date().toISOString(), ...event });
   }
 }

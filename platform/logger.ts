@@ -1,5 +1,5 @@
 import type { Logger as TemporalLogger, LogLevel as TemporalLogLevel, LogMetadata } from '@temporalio/common';
-import { redactSecrets, redactValue } from './redact';
+import { redactSecrets, redactValue } from '../common/redact';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 };

@@ -1,0 +1,4 @@
+// The test workflows barrel (bundled by test/support/global-setup.ts): the production barrel plus
+// workflows only tests start.
+export * from '../../../workflows';
+export { priorityProbe, addSecondBatchSignal } from './priority-probe';
