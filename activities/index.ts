@@ -6,6 +6,7 @@ import { createApproverActivities } from './approvers';
 import { createCallbackActivities } from './callbacks';
 import { createCivicActivities } from './civic';
 import { FileLedger } from '../stores/ledger';
+import { createPromotionActivities } from './promotion';
 import { createQueueRecordActivities } from './queue-records';
 import { createRoutingActivities } from './routing';
 
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRoutingActivities({ dataDir: deps.dataDir, logger: deps.logger, directors: deps.directors }),
     ...createCivicActivities({ logger: deps.logger, dataDir: deps.dataDir }),
     ...createApproverActivities({ approvers: deps.approvers ?? DEFAULT_APPROVERS }),
+    ...createPromotionActivities({ dataDir: deps.dataDir, logger: deps.logger }),
     async raiseAlert(alert: Parameters<AlertSink['send']>[0]): Promise<void> {
       await deps.alerts.send(alert);
     },

@@ -11,6 +11,7 @@ import { registerStart } from './commands/start';
 import { registerWorker } from './commands/worker';
 import { registerApproval } from './commands/approval';
 import { registerKb } from './commands/kb';
+import { registerPromote } from './commands/promote';
 import { registerRun } from './commands/run';
 import { registerSchedules } from './commands/schedules';
 import { registerTemporal } from './commands/temporal';
@@ -18,7 +19,7 @@ import { IdempotencyConflictError } from './idempotency';
 import { InvalidPayloadError } from './submit-inference';
 
 /** Every command of the CLI; a new command is one module and one line here. */
-const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerTemporal, registerCodecServer];
+const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerPromote, registerTemporal, registerCodecServer];
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (arguments, payload, configuration). */
 export function exitCodeFor(error: unknown): number {

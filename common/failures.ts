@@ -72,6 +72,14 @@ export const ADMISSION_FAILURE = {
   idempotencyConflict: 'IdempotencyConflict',
 } as const;
 
+/** The promotion gate (workflows/promotion-gate.ts, activities/promotion/). */
+export const PROMOTION_FAILURE = {
+  invalidRequest: 'InvalidPromotionRequest',
+  /** The routing matrix changed while the gate ran: its promotion would overwrite someone else's. */
+  matrixMoved: 'RoutingMatrixMoved',
+  matrixRefused: 'RoutingMatrixRefused',
+} as const;
+
 /** How an attempt that raised nothing of ours ended, as the ledger records it. */
 export const ATTEMPT_FAILURE = {
   timedOut: 'ActivityTimedOut',
@@ -103,6 +111,7 @@ export const ALL_FAILURE_TYPES: readonly string[] = [
   ...Object.values(CALLBACK_FAILURE),
   ...Object.values(CIVIC_FAILURE),
   ...Object.values(ADMISSION_FAILURE),
+  ...Object.values(PROMOTION_FAILURE),
   ...Object.values(ATTEMPT_FAILURE),
   ...Object.values(CODEC_FAILURE),
   UNKNOWN_FAILURE,

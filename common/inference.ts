@@ -55,6 +55,14 @@ export interface FallbackRecord {
   detail: string;
 }
 
+/** infer()'s explicit route (the promotion gate's incumbent, candidate and judge): exactly this provider and model, no fallback. */
+export interface RouteOverride {
+  provider: string;
+  model: string;
+  /** The alias this route is the target of (so a host's alias profile applies); default `provider:model`. */
+  alias?: string;
+}
+
 /** A concrete route chosen by infer() from the routing matrix. */
 export interface RouteTarget {
   alias: string;

@@ -10,3 +10,4 @@ export { decisionBrief } from './decision-brief';
 export { pilotGrantSummary } from './pilot-grant-summary';
 export { scheduledRun } from './scheduled-run';
 export { approveUpdate, rejectUpdate, approvalStatusQuery } from './approval';
+export { promotionGate, promotionProgressQuery } from './promotion-gate';
