@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_CODEC_KEYS } from './test/support/codec-key';
 
 /**
  * `npm run test:cluster`: the integration tests that matter, on the local production topology
@@ -18,6 +19,7 @@ export default defineConfig({
     ],
     globalSetup: ['test/cluster/global-setup.ts'],
     setupFiles: ['test/support/runtime.ts'],
+    env: { CIVICOS_CODEC_KEYS: TEST_CODEC_KEYS },
     testTimeout: 180_000,
     hookTimeout: 300_000,
     pool: 'forks',

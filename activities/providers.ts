@@ -3,7 +3,7 @@ import { FAILURE, PROVIDER_FAILURE } from '../common/failures';
 import { inferenceTimeoutMs, type InferenceResult, type ProviderCallInput } from '../common/inference';
 import type { JsonLogger } from '../platform/logger';
 import { redactSecrets } from '../common/redact';
-import type { Provider, RoutingMatrix } from '../common/routing-matrix';
+import { providerHostProblems, type Provider, type ProviderHostPolicy, type RoutingMatrix } from '../common/routing-matrix';
 import { type CloudSpendLedger, CloudSpendUnreadableError, type SpendRecord } from '../stores/cloud-spend';
 import type { Ledger } from '../stores/ledger';
 import { chatMessages, completedRecord, completedResult, failedRecord, startAttempt, tokensPerSecond, type AttemptStart } from './model-call';
@@ -14,13 +14,22 @@ interface ChatCompletion {
   usage?: { prompt_tokens?: number; completion_tokens?: number };
 }
 
+export interface ProviderCallerDeps {
+  ledger: Ledger;
+  spend: CloudSpendLedger;
+  logger: JsonLogger;
+  secret: (name: string) => string | undefined;
+  /** Where providers may point (CIVICOS_LOCAL_PROVIDER_HOSTS, CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD). */
+  hostPolicy: ProviderHostPolicy;
+}
+
 /**
  * Calls an OpenAI-compatible chat-completions provider: the cloud, or the non-Ollama local pilot
  * (llama.cpp server, vLLM). The API key comes from the environment variable the matrix names and
  * never reaches a log, an error or a search attribute. Cloud spend is checked against the
  * matrix's envelope before the call and recorded after it.
  */
-export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: JsonLogger; secret: (name: string) => string | undefined }) {
+export function createProviderCaller(deps: ProviderCallerDeps) {
   const callProvider = createCall(deps);
   /** Every attempt goes to the inference ledger, failed ones too (with the failure's type). */
   return async function runProvider(input: ProviderCallInput, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
@@ -36,11 +45,13 @@ export function createProviderCaller(deps: { ledger: Ledger; spend: CloudSpendLe
   };
 }
 
-function createCall(deps: { ledger: Ledger; spend: CloudSpendLedger; logger: JsonLogger; secret: (name: string) => string | undefined }) {
+function createCall(deps: ProviderCallerDeps) {
   return async function callProvider(input: ProviderCallInput, attempt: AttemptStart, matrix: RoutingMatrix, matrixVersion: number): Promise<InferenceResult> {
     const { request, route, workflowId } = input;
     const provider: Provider | undefined = matrix.providers[route.provider];
     if (!provider?.baseUrl) throw ApplicationFailure.nonRetryable(`provider ${route.provider} has no baseUrl in routing matrix v${matrixVersion}`, PROVIDER_FAILURE.misconfigured);
+    const hostProblems = providerHostProblems(matrix, deps.hostPolicy, route.provider);
+    if (hostProblems.length > 0) throw ApplicationFailure.nonRetryable(`routing matrix v${matrixVersion}: ${hostProblems.join('; ')}`, PROVIDER_FAILURE.misconfigured);
     const ctx = Context.current();
     const cloud = provider.placement === 'cloud';
     const estimate = cloud ? estimateCostUsd(provider, request.system_prompt.length + request.user_prompt.length, request.max_tokens) : 0;

@@ -1,13 +1,19 @@
 /**
  * npm run bench:overhead — platform overhead per inference and throughput with a zero-latency
- * model, side by side with direct `ollama` client calls to the same simulator, in one run.
- * Overhead = end-to-end time minus the simulator's own model time for that request.
+ * model, in one run, against two baselines on the same machine and server:
+ *   - the fair floor: a bare Temporal workflow running one no-op activity (no validation,
+ *     routing, admission or ledger), on its own worker beside the platform's;
+ *   - direct `ollama` client calls to the same simulator (no durability at all).
+ * Overhead = end-to-end time minus the simulator's own model time for that request. The platform's
+ * and the bare workflow's time is broken down by step from history timestamps.
  */
 import { Ollama } from 'ollama';
 import { submitInference } from '../client/submit-inference';
 import { startOllamaSimulator, type GenerationRecord } from '../deploy/dev/ollama-simulator';
 import { logger } from '../platform/logger';
 import { runWorkers } from '../workers/run-workers';
+import { breakdown, breakdownTable, type Breakdown, type Timing } from './breakdown';
+import { BARE_TASK_QUEUE, runBareWorker } from './bare/worker';
 import { benchTemporal, fmt, percentile, pool } from './support';
 
 const LATENCY_SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
@@ -36,64 +42,107 @@ async function main(): Promise<void> {
   const temporal = await benchTemporal();
   const sim = await startOllamaSimulator({ parallel: SLOTS, tokensPerSecond: 0, ttftMs: 0, maxQueue: 100_000 });
   const workers = await runWorkers({ env: temporal.env, logger: logger(), hosts: [{ name: 'bench-sim', url: sim.url, slots: SLOTS, simulated: true }] });
+  const bare = await runBareWorker(temporal.env.temporalAddress, temporal.env.namespace);
   const direct = new Ollama({ host: sim.url });
   const run = Date.now().toString(36);
+
+  const platformCall = async (i: number, tag: string): Promise<Timing> => {
+    const t0 = performance.now();
+    const submission = await submitInference(temporal.client, payload(i, `${run}-${tag}`));
+    const submitted = performance.now();
+    await submission.handle.result();
+    return { workflowId: submission.workflowId, t0: toWall(t0), submitted: toWall(submitted), resulted: toWall(performance.now()) };
+  };
+  const bareCall = async (i: number, tag: string): Promise<Timing> => {
+    const t0 = performance.now();
+    const handle = await temporal.client.workflow.start('bareRequest', { taskQueue: BARE_TASK_QUEUE, workflowId: `bare-${run}-${tag}-${i}`, args: [`bench ${run} #${i}`] });
+    const submitted = performance.now();
+    await handle.result();
+    return { workflowId: handle.workflowId, t0: toWall(t0), submitted: toWall(submitted), resulted: toWall(performance.now()) };
+  };
+  const directCall = async (i: number, tag: string): Promise<void> => {
+    const stream = await direct.chat({ model: 'qwen3:14b', messages: [{ role: 'user', content: `${tag} ${run} #${i}` }], stream: true, options: { num_predict: 16 } });
+    for await (const _ of stream);
+  };
+
   try {
-    // Warm both paths (worker bundle, connections, JIT).
+    // Warm every path (worker bundles, connections, JIT).
     for (let i = 0; i < 20; i++) {
-      await (await submitInference(temporal.client, payload(i, `${run}-warm`))).handle.result();
-      await direct.chat({ model: 'qwen3:14b', messages: [{ role: 'user', content: `warm ${i}` }], stream: true, options: { num_predict: 16 } }).then(async (s) => {
-        for await (const _ of s);
-      });
+      await platformCall(i, 'warm');
+      await bareCall(i, 'warm');
+      await directCall(i, 'warm');
     }
 
+    // Sequential latency, the three paths interleaved so drift in the machine's load hits all alike.
     const platformOverhead: number[] = [];
+    const bareLatency: number[] = [];
     const directOverhead: number[] = [];
+    const platformTimings: Timing[] = [];
+    const bareTimings: Timing[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       let before = sim.records.length;
-      let t0 = performance.now();
-      await (await submitInference(temporal.client, payload(i, `${run}-lat`))).handle.result();
-      platformOverhead.push(performance.now() - t0 - modelTime(sim.records[before]));
+      const timing = await platformCall(i, 'lat');
+      platformTimings.push(timing);
+      platformOverhead.push(timing.resulted - timing.t0 - modelTime(sim.records[before]));
+
+      const bareTiming = await bareCall(i, 'lat');
+      bareTimings.push(bareTiming);
+      bareLatency.push(bareTiming.resulted - bareTiming.t0);
 
       before = sim.records.length;
-      t0 = performance.now();
-      const stream = await direct.chat({ model: 'qwen3:14b', messages: [{ role: 'user', content: `bench ${run} #${i}` }], stream: true, options: { num_predict: 16 } });
-      for await (const _ of stream);
+      const t0 = performance.now();
+      await directCall(i, 'lat');
       directOverhead.push(performance.now() - t0 - modelTime(sim.records[before]));
     }
+    const platformSteps: Breakdown[] = [];
+    const bareSteps: Breakdown[] = [];
+    for (const timing of platformTimings) platformSteps.push(await breakdown(temporal.client, timing));
+    for (const timing of bareTimings) bareSteps.push(await breakdown(temporal.client, timing));
 
-    let t0 = performance.now();
-    await pool(THROUGHPUT_TOTAL, CONCURRENCY, async (i) => {
-      await (await submitInference(temporal.client, payload(i, `${run}-tput`))).handle.result();
-    });
-    const platformRate = THROUGHPUT_TOTAL / ((performance.now() - t0) / 1000);
-
-    t0 = performance.now();
-    await pool(THROUGHPUT_TOTAL, CONCURRENCY, async (i) => {
-      const stream = await direct.chat({ model: 'qwen3:14b', messages: [{ role: 'user', content: `tput ${run} #${i}` }], stream: true, options: { num_predict: 16 } });
-      for await (const _ of stream);
-    });
-    const directRate = THROUGHPUT_TOTAL / ((performance.now() - t0) / 1000);
+    const rate = async (call: (i: number) => Promise<unknown>): Promise<number> => {
+      const t0 = performance.now();
+      await pool(THROUGHPUT_TOTAL, CONCURRENCY, async (i) => {
+        await call(i);
+      });
+      return THROUGHPUT_TOTAL / ((performance.now() - t0) / 1000);
+    };
+    const platformRate = await rate((i) => platformCall(i, 'tput'));
+    const bareRate = await rate((i) => bareCall(i, 'tput'));
+    const directRate = await rate((i) => directCall(i, 'tput'));
 
     const p50 = percentile(platformOverhead, 50);
     const p95 = percentile(platformOverhead, 95);
+    const bareP50 = percentile(bareLatency, 50);
     const lines = [
-      `bench:overhead — ${temporal.version}, simulator zero-latency, ${SLOTS} slots, ${LATENCY_SAMPLES} sequential samples, ${THROUGHPUT_TOTAL} inferences at concurrency ${CONCURRENCY}`,
+      `bench:overhead — ${temporal.version}, simulator zero-latency, ${SLOTS} slots, ${LATENCY_SAMPLES} sequential samples, ${THROUGHPUT_TOTAL} requests at concurrency ${CONCURRENCY}`,
       '',
-      '| path | overhead p50 ms | overhead p95 ms | inferences/s |',
+      '| path | overhead p50 ms | overhead p95 ms | requests/s |',
       '|---|---|---|---|',
       `| platform (submitInference → inferenceRequest workflow → lane activity → simulator) | ${fmt(p50)} | ${fmt(p95)} | ${fmt(platformRate)} |`,
-      `| direct ollama client → simulator (baseline) | ${fmt(percentile(directOverhead, 50))} | ${fmt(percentile(directOverhead, 95))} | ${fmt(directRate)} |`,
+      `| bare Temporal: one workflow, one no-op activity (the floor for a durable request) | ${fmt(bareP50)} | ${fmt(percentile(bareLatency, 95))} | ${fmt(bareRate)} |`,
+      `| direct ollama client → simulator (no durability) | ${fmt(percentile(directOverhead, 50))} | ${fmt(percentile(directOverhead, 95))} | ${fmt(directRate)} |`,
       '',
-      `goal overhead p50 ≤ 50 ms: ${p50 <= 50 ? 'met' : 'NOT met'} (${fmt(p50)} ms); goal ≥ 50 inferences/s: ${platformRate >= 50 ? 'met' : 'NOT met'} (${fmt(platformRate)}/s); ` +
-        `platform/direct throughput ratio ${fmt(platformRate / directRate, 3)}`,
+      ...breakdownTable([
+        { name: 'platform', rows: platformSteps },
+        { name: 'bare', rows: bareSteps },
+      ]),
+      '',
+      `platform / bare: overhead p50 ${fmt(p50 / bareP50, 2)}× (goal ≤ 1.5×: ${p50 <= 1.5 * bareP50 ? 'met' : 'NOT met'}), ` +
+        `throughput ${fmt(platformRate / bareRate, 2)}× (goal ≥ 0.7×: ${platformRate >= 0.7 * bareRate ? 'met' : 'NOT met'})`,
+      `platform / direct: throughput ${fmt(platformRate / directRate, 3)}×; absolute aim overhead p50 ≤ 50 ms: ${p50 <= 50 ? 'met' : 'NOT met'} (${fmt(p50)} ms)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await workers.shutdown();
+    await bare.shutdown();
     await sim.close();
     await temporal.close();
   }
+}
+
+/** performance.now() on the wall clock, to line up with history's event times. */
+function toWall(t: number): number {
+  return performance.timeOrigin + t;
 }
 
 main().catch((error: unknown) => {

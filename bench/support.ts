@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFor } from '../platform/codec';
 import { loadEnv, type PlatformEnv } from '../platform/env';
 import { configureLogger } from '../platform/logger';
 import { freePort, locateTemporalCli, startDevServer, type DevServer } from '../deploy/temporal/dev-server';
@@ -18,7 +19,7 @@ export async function benchTemporal(): Promise<{ env: PlatformEnv; client: Clien
   const connection = await Connection.connect({ address: server.address });
   return {
     env,
-    client: new Client({ connection, namespace: 'default' }),
+    client: new Client({ connection, namespace: 'default', dataConverter: dataConverterFor(env, { generateDevKey: true }) }),
     server,
     version: cli.version.split('\n')[0] ?? cli.version,
     async close() {

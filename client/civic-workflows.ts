@@ -36,9 +36,11 @@ export async function startCivicWorkflow<N extends WorkflowName>(
   input: unknown,
   options: { taskQueue?: string; /** Overrides the contract's reuse policy for this start (a redo of a degraded run). */ reusePolicy?: 'ALLOW_DUPLICATE' } & Partial<Admission> = {},
 ): Promise<CivicStart> {
-  const validation = validateWorkflowInput(workflow, input);
-  if (!validation.ok) throw new InvalidWorkflowInputError(workflow, validation.problems);
   const contract = contractFor(workflow);
+  // The drafter of a gated run is the starting client's identity, recorded so they cannot approve it.
+  const stamped = contract.approval && isRecord(input) && input.requestedBy === undefined ? { ...input, requestedBy: client.options.identity } : input;
+  const validation = validateWorkflowInput(workflow, stamped);
+  if (!validation.ok) throw new InvalidWorkflowInputError(workflow, validation.problems);
   const args: WorkflowInput<N> = validation.value;
   const workflowId = workflowIdFor(contract, args as Record<string, unknown>);
   // Runs share their lane's cap with inference requests; a rerun of an existing key attaches, never refused.
@@ -65,4 +67,8 @@ export async function startCivicWorkflow<N extends WorkflowName>(
     // A closed run the reuse policy keeps (e.g. a completed day): attach to it, run nothing.
     return { workflowId, handle };
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

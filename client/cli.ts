@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../platform/env';
+import { redactSecrets } from '../common/redact';
 import { CliUsageError, createContext, ExitWith, type RegisterCommand } from './commands/context';
+import { registerCodecServer } from './commands/codec-server';
 import { registerDevServer } from './commands/dev-server';
 import { registerInfer } from './commands/infer';
 import { registerQueue } from './commands/queue';
@@ -9,6 +11,7 @@ import { registerStart } from './commands/start';
 import { registerWorker } from './commands/worker';
 import { registerApproval } from './commands/approval';
 import { registerKb } from './commands/kb';
+import { registerPromote } from './commands/promote';
 import { registerRun } from './commands/run';
 import { registerSchedules } from './commands/schedules';
 import { registerSlo } from './commands/slo';
@@ -17,7 +20,7 @@ import { IdempotencyConflictError } from './idempotency';
 import { InvalidPayloadError } from './submit-inference';
 
 /** Every command of the CLI; a new command is one module and one line here. */
-const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerTemporal, registerSlo];
+const COMMANDS: RegisterCommand[] = [registerStart, registerDevServer, registerWorker, registerInfer, registerQueue, registerRouting, registerRun, registerApproval, registerSchedules, registerKb, registerPromote, registerTemporal, registerCodecServer, registerSlo];
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (arguments, payload, configuration). */
 export function exitCodeFor(error: unknown): number {
@@ -41,7 +44,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const code = exitCodeFor(error);
-    if (!(error instanceof CommanderError) && !(error instanceof ExitWith)) process.stderr.write(`civicos: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (!(error instanceof CommanderError) && !(error instanceof ExitWith)) {
+      // A workflow failure, a host error or a config problem may quote a credential: never print it.
+      process.stderr.write(`civicos: ${redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
+    }
     return code;
   } finally {
     await ctx.close();

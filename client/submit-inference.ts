@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { validateInferencePayload, type InferencePayload } from '../common/contract';
 import type { AlertSink } from '../activities/alerts';
 import { laneQueue, PRIORITY_KEY, WORKFLOW_TASK_QUEUE } from '../common/lanes';
+import { redactPayloadText } from '../common/payload-redaction';
 import { admit, resolveAdmission, type Admission } from './admission';
 import { requestSearchAttributes } from '../common/search-attributes';
 import { assertSameRequest, PAYLOAD_FINGERPRINT_MEMO, payloadFingerprint } from './idempotency';
@@ -61,13 +62,13 @@ export function inferenceWorkflowId(payload: InferencePayload, now: Date = new D
 export async function submitInference(client: Client, input: unknown, options: SubmitOptions = {}): Promise<Submission> {
   const validation = validateInferencePayload(input);
   if (!validation.ok) throw new InvalidPayloadError(validation.problems);
-  const workflowId = inferenceWorkflowId(validation.value);
+  // Secrets never enter history: the prompts are redacted before the start request (and the ID's hash) sees them.
+  const redacted = redactPayloadText(validation.value);
+  const workflowId = inferenceWorkflowId(redacted);
   const admission = resolveAdmission(options);
   const { policy } = admission;
   const payload: InferencePayload =
-    validation.value.lane === 'experimental' && validation.value.ttl_seconds === undefined
-      ? { ...validation.value, ttl_seconds: policy.experimentalTtlSeconds }
-      : validation.value;
+    redacted.lane === 'experimental' && redacted.ttl_seconds === undefined ? { ...redacted, ttl_seconds: policy.experimentalTtlSeconds } : redacted;
   await admit(client, admission, { lane: payload.lane, workflowId, subject: laneQueue(payload.lane), agentId: payload.agent_id });
   try {
     const handle = await client.workflow.start<typeof inferenceRequest>('inferenceRequest', {

@@ -59,4 +59,6 @@ export interface CivicActivities {
   writeOutput(input: WriteOutputInput): Promise<WriteOutputResult>;
   sendMessage(message: OutboundMessage): Promise<SendResult>;
   raiseAlert(alert: WorkflowAlert): Promise<void>;
+  /** The configured approvers of an action (config/approvers.ts, CIVICOS_APPROVERS). */
+  approversFor(action: string): Promise<string[]>;
 }

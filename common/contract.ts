@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { CALLBACK_SIGNALS } from './callback-targets';
 import { formatZodIssues } from './failures';
 import { LANE_PRIORITIES, LANES, PRIORITIES } from './lanes';
+import { containsSecret } from './redact';
 
 /**
  * The queue contract: the one payload every local-model call carries. Wire fields are spelled
@@ -17,22 +19,50 @@ const identifier = (what: string) =>
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be a string (${what})`) })
     .min(1, `must not be empty (${what})`)
     .max(128, 'must be at most 128 characters')
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'allowed: letters, digits and . _ : - (no spaces), starting with a letter or digit');
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'allowed: letters, digits and . _ : - (no spaces), starting with a letter or digit')
+    .refine(notSecretShaped, SECRET_SHAPED);
 
-/** `none`, `signal:<workflowId>/<signalName>`, or an http(s) webhook URL. */
+/**
+ * Identifiers become search attributes, workflow IDs and ledger fields: one that looks like a
+ * credential is refused (without echoing it), never stored.
+ */
+const SECRET_SHAPED = 'looks like a secret (a key or token format); use a plain name such as donor-digest, and keep credentials out of identifiers';
+function notSecretShaped(value: string): boolean {
+  return !containsSecret(value);
+}
+
+/**
+ * `none`, `signal:<workflowId>/<signalName>` (a declared callback signal), or an http(s) webhook
+ * URL without credentials. Where a webhook may point (no private addresses unless allow-listed) is
+ * decided at delivery, after DNS resolution (activities/url-guard.ts).
+ */
 export const callbackSchema = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required (use "none" for no callback)' : 'must be a string') })
-  .refine(
-    (value) => value === 'none' || /^signal:[^/\s]+\/[A-Za-z_][A-Za-z0-9_]*$/.test(value) || isHttpUrl(value),
-    'allowed: "none", "signal:<workflowId>/<signalName>" or an http(s):// webhook URL',
-  );
+  .superRefine((value, ctx) => {
+    const problem = callbackProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
-function isHttpUrl(value: string): boolean {
-  if (!/^https?:\/\/[^\s/]+/.test(value)) return false;
+function callbackProblem(value: string): string | undefined {
+  if (value === 'none') return undefined;
+  const signal = /^signal:[^/\s]+\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(value);
+  if (signal) {
+    return CALLBACK_SIGNALS.includes(signal[1]!) ? undefined : `signal ${signal[1]} is not a declared callback signal; use one of: ${CALLBACK_SIGNALS.join(', ')} (common/callback-targets.ts)`;
+  }
+  const url = httpUrl(value);
+  if (!url) return 'allowed: "none", "signal:<workflowId>/<signalName>" or an http(s):// webhook URL';
+  // Never echo the URL: it carries the credentials.
+  if (url.username || url.password) return 'must not carry credentials (user:password@host); give the receiver a URL without them';
+  return undefined;
+}
+
+function httpUrl(value: string): URL | undefined {
+  if (!/^https?:\/\/[^\s/]+/.test(value)) return undefined;
   try {
-    return Boolean(new URL(value).host);
+    const url = new URL(value);
+    return url.host ? url : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -68,6 +98,7 @@ export const inferencePayloadSchema = z
     experiment_tag: z
       .string({ error: 'must be a string' })
       .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'allowed: 2-64 lower-case letters, digits, . _ -')
+      .refine(notSecretShaped, SECRET_SHAPED)
       .optional(),
     success_criteria: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
     task_class: z
@@ -77,6 +108,7 @@ export const inferencePayloadSchema = z
     idempotency_key: z
       .string({ error: 'must be a string' })
       .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{3,199}$/, 'allowed: 4-200 characters of letters, digits and : . _ -')
+      .refine(notSecretShaped, SECRET_SHAPED)
       .optional(),
     temperature: z.number({ error: 'must be a number from 0 to 2' }).min(0, 'must be from 0 to 2').max(2, 'must be from 0 to 2').optional(),
     format: z.enum(['text', 'json'], { error: 'allowed: text, json' }).default('text'),
@@ -89,8 +121,15 @@ export const inferencePayloadSchema = z
     /** A director's explicit request for a cloud model (Workflow v2 cloud policy, condition c). */
     director_request: z
       .strictObject({
-        requested_by: z.string({ error: 'is required' }).trim().min(1, 'must name the director'),
-        reason: z.string({ error: 'is required' }).trim().min(1, 'must say why cloud is needed'),
+        /** Must be a director listed in CIVICOS_DIRECTORS; checked where the cloud policy decides (workflows/infer.ts). */
+        requested_by: z
+          .string({ error: 'is required' })
+          .trim()
+          .min(1, 'must name the director')
+          .max(128, 'must be at most 128 characters')
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'must be a director identity such as dana or dana@civicos.example')
+          .refine(notSecretShaped, SECRET_SHAPED),
+        reason: z.string({ error: 'is required' }).trim().min(1, 'must say why cloud is needed').max(500, 'must be at most 500 characters'),
       })
       .optional(),
     promotion: z

@@ -43,6 +43,8 @@ export const PROVIDER_FAILURE = {
 export const CALLBACK_FAILURE = {
   refused: 'CallbackRefused',
   failed: 'CallbackFailed',
+  /** A `signal:` callback to a workflow type or signal that is not a declared callback target. */
+  targetRefused: 'CallbackTargetRefused',
 } as const;
 
 /** CivicOS workflow runs (workflows/civic-run.ts and their activities). */
@@ -54,12 +56,28 @@ export const CIVIC_FAILURE = {
   modelUnavailable: 'ModelUnavailable',
   deadlineExceeded: 'WorkflowDeadlineExceeded',
   outboundRefused: 'OutboundGuardRefused',
+  /** An approval gate's action has nobody configured to decide it (config/approvers.ts, CIVICOS_APPROVERS). */
+  approversMissing: 'ApproversNotConfigured',
+} as const;
+
+/** Encrypted payloads (platform/codec). */
+export const CODEC_FAILURE = {
+  /** A payload encrypted with a key id this process does not hold. */
+  keyUnknown: 'PayloadKeyUnknown',
 } as const;
 
 /** Refusals at submit time, before anything is enqueued (client errors' names). */
 export const ADMISSION_FAILURE = {
   queueFull: 'QueueFull',
   idempotencyConflict: 'IdempotencyConflict',
+} as const;
+
+/** The promotion gate (workflows/promotion-gate.ts, activities/promotion/). */
+export const PROMOTION_FAILURE = {
+  invalidRequest: 'InvalidPromotionRequest',
+  /** The routing matrix changed while the gate ran: its promotion would overwrite someone else's. */
+  matrixMoved: 'RoutingMatrixMoved',
+  matrixRefused: 'RoutingMatrixRefused',
 } as const;
 
 /** How an attempt that raised nothing of ours ended, as the ledger records it. */
@@ -98,7 +116,9 @@ export const ALL_FAILURE_TYPES: readonly string[] = [
   ...Object.values(CALLBACK_FAILURE),
   ...Object.values(CIVIC_FAILURE),
   ...Object.values(ADMISSION_FAILURE),
+  ...Object.values(PROMOTION_FAILURE),
   ...Object.values(ATTEMPT_FAILURE),
+  ...Object.values(CODEC_FAILURE),
   ...Object.values(SLO_FAILURE),
   UNKNOWN_FAILURE,
 ];

@@ -55,6 +55,14 @@ export interface FallbackRecord {
   detail: string;
 }
 
+/** infer()'s explicit route (the promotion gate's incumbent, candidate and judge): exactly this provider and model, no fallback. */
+export interface RouteOverride {
+  provider: string;
+  model: string;
+  /** The alias this route is the target of (so a host's alias profile applies); default `provider:model`. */
+  alias?: string;
+}
+
 /** A concrete route chosen by infer() from the routing matrix. */
 export interface RouteTarget {
   alias: string;
@@ -72,7 +80,8 @@ export interface ProviderCallInput {
 
 /** Workflow-queue activities of the routing layer. */
 export interface RoutingActivities {
-  loadRoutingMatrix(): Promise<{ version: number; matrix: RoutingMatrix }>;
+  /** The matrix in force, and the directors (CIVICOS_DIRECTORS) whose director_request may use cloud. */
+  loadRoutingMatrix(): Promise<{ version: number; matrix: RoutingMatrix; directors: string[] }>;
   recordRoutingEvent(event: RoutingLedgerEvent): Promise<void>;
 }
 
@@ -114,6 +123,8 @@ export interface QueueRecordActivities {
 
 export interface CallbackActivities {
   deliverCallback(input: { callback: string; workflowId: string; result: InferenceResult }): Promise<{ delivered: boolean; detail: string }>;
+  /** The type of the workflow a `signal:` callback names (undefined when there is none), checked against common/callback-targets.ts. */
+  describeCallbackTarget(input: { workflowId: string }): Promise<{ workflowType: string | undefined; running: boolean }>;
 }
 
 /** Default alias table of the standard; the routing matrix (versioned) supersedes it. */

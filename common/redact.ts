@@ -1,3 +1,5 @@
+import { SECRET_KEYS, SECRET_PATTERNS, type SecretPattern } from './secret-rules';
+
 /**
  * Secret redaction, applied to every log line, to alerts, to source data as it is loaded, and to
  * prompts before they leave the process (in the workflow, and again in the inference activity).
@@ -7,76 +9,54 @@
  * positive costs a detail, a false negative leaks a credential. Free prose must survive, so
  * context-free patterns (bearer tokens, key assignments) require token-like text.
  */
-interface SecretPattern {
-  kind: string;
-  pattern: RegExp;
-}
 
-/** `name = value` / `"name": "value"` keys whose value is a secret; a prefix such as `DD_` or `db.` is allowed. */
-const SECRET_KEYS =
-  'password|passwd|pwd|passphrase|secret|client[_-]?secret|api[_-]?key|apikey|token|auth[_-]?token|access[_-]?token|refresh[_-]?token|' +
-  'access[_-]?key|secret[_-]?key|private[_-]?key|credentials?|session[_-]?key|signing[_-]?key|webhook[_-]?secret';
+/** `\b` treats `_` as a word character; secrets sit next to `_` (Markdown emphasis, `key_old`), so boundaries here are alphanumeric only. */
+const ALNUM_BOUNDARY = '(?:(?<![A-Za-z0-9])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?![A-Za-z0-9]))';
 
-/** Order matters: whole structures (keys, URLs) first, then prefixed tokens, then context-based rules. */
-const PATTERNS: SecretPattern[] = [
-  { kind: 'private_key', pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/g },
-  // A key cut off before its END line (truncated log lines) is still a key.
-  { kind: 'private_key', pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s\\:-]*/g },
-  { kind: 'slack_webhook', pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]{20,}/g },
-  { kind: 'discord_webhook', pattern: /https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[A-Za-z0-9_-]{20,}/g },
-  { kind: 'url_password', pattern: /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+(?=@)/gi },
-  { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
-  { kind: 'mapbox_secret_token', pattern: /\b(?:sk|tk)\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g },
-  { kind: 'anthropic_key', pattern: /\bsk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{20,}/g },
-  { kind: 'openai_key', pattern: /\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}/g },
-  { kind: 'aws_access_key', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g },
-  { kind: 'aws_secret_key', pattern: /(?<=\baws_?secret_?(?:access_?)?key["']?\s*[=:]\s*["']?)[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/gi },
-  { kind: 'github_token', pattern: /\b(?:ghp|gho|ghu|ghs|ghr|github_pat)_[A-Za-z0-9_]{20,}/g },
-  { kind: 'gitlab_token', pattern: /\bgl(?:pat|dt|rt|ptt|cbt|oas)-[A-Za-z0-9_-]{20,}/g },
-  { kind: 'slack_token', pattern: /\bx(?:ox[abposre]|app)-[A-Za-z0-9-]{10,}/g },
-  { kind: 'google_api_key', pattern: /\bAIza[0-9A-Za-z_-]{35}/g },
-  { kind: 'google_oauth_secret', pattern: /\bGOCSPX-[A-Za-z0-9_-]{24,}/g },
-  { kind: 'stripe_key', pattern: /\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}/g },
-  { kind: 'stripe_webhook_secret', pattern: /\bwhsec_[A-Za-z0-9]{24,}/g },
-  { kind: 'twilio_api_key', pattern: /\bSK[0-9a-fA-F]{32}\b/g },
-  { kind: 'sendgrid_key', pattern: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g },
-  { kind: 'mailgun_key', pattern: /\bkey-[0-9a-zA-Z]{32}\b/g },
-  { kind: 'npm_token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
-  { kind: 'pypi_token', pattern: /\bpypi-AgE[A-Za-z0-9_-]{50,}/g },
-  { kind: 'huggingface_token', pattern: /\bhf_[A-Za-z0-9]{30,}\b/g },
-  { kind: 'telegram_bot_token', pattern: /\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b/g },
-  { kind: 'shopify_token', pattern: /\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b/g },
-  { kind: 'digitalocean_token', pattern: /\bdo[opr]_v1_[a-f0-9]{64}\b/g },
-  { kind: 'databricks_token', pattern: /\bdapi[a-f0-9]{32}(?:-\d)?\b/g },
-  { kind: 'square_token', pattern: /\bsq0(?:atp|csp)-[A-Za-z0-9_-]{22,}/g },
-  { kind: 'groq_key', pattern: /\bgsk_[A-Za-z0-9]{40,}\b/g },
-  { kind: 'replicate_token', pattern: /\br8_[A-Za-z0-9]{30,}\b/g },
-  { kind: 'linear_key', pattern: /\blin_api_[A-Za-z0-9]{32,}\b/g },
-  { kind: 'notion_token', pattern: /\b(?:secret_|ntn_)[A-Za-z0-9]{40,}\b/g },
-  { kind: 'age_secret_key', pattern: /\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b/g },
-  { kind: 'azure_storage_key', pattern: /(?<=\bAccountKey=)[A-Za-z0-9+/=]{40,}/g },
-  { kind: 'azure_sas_signature', pattern: /(?<=[?&]sig=)[A-Za-z0-9%+/=]{20,}/g },
-  // An Authorization header value, whatever its scheme.
-  { kind: 'authorization_header', pattern: /(?<=\bAuthorization["']?\s*[:=]\s*["']?)(?!\[REDACTED)(?:(?:Basic|Bearer|Token|Digest|Bot)\s+)?[^\s"',;]{8,}/gi },
-  // Bearer/Basic credentials in prose or config: the token must look like one (a digit or symbol), so "basic understanding" survives.
-  { kind: 'bearer', pattern: /\b(?:Bearer|Basic)\s+(?!\[REDACTED)(?=[A-Za-z._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{12,}/gi },
-  {
-    kind: 'assignment',
-    // The value must look like a credential (a digit or symbol, or 16+ letters): "token: roughly" is prose.
-    pattern: new RegExp(
-      `(?<=\\b(?:[A-Za-z0-9]+[_.-])*(?:${SECRET_KEYS})["']?\\s*[=:]\\s*["']?)(?!\\[REDACTED)(?:(?=[^\\s"',;]*[^A-Za-z\\s"',;])[^\\s"',;]{6,}|[A-Za-z]{16,})`,
-      'gi',
-    ),
-  },
-];
+const PATTERNS: SecretPattern[] = SECRET_PATTERNS.map(({ kind, pattern }) => ({ kind, pattern: new RegExp(pattern.source.replaceAll('\\b', ALNUM_BOUNDARY), pattern.flags) }));
 
 /** Every secret kind this module recognises (for docs and tests). */
 export const SECRET_KINDS: readonly string[] = [...new Set(PATTERNS.map((p) => p.kind))];
 
-export function redactSecrets(text: string): string {
+function applyPatterns(text: string): string {
   let out = text;
   for (const { kind, pattern } of PATTERNS) out = out.replace(pattern, `[REDACTED:${kind}]`);
   return out;
+}
+
+/**
+ * Redacts every secret the rule table recognises. Text that hides a secret behind percent-encoding
+ * (`%2F`, twice-encoded too) or JSON escapes (`\/`, `\"`, `\u002F`) is matched decoded: when the decoded
+ * form holds a secret, the redacted decoded form is returned (the encoding is lost, the secret too).
+ */
+export function redactSecrets(text: string): string {
+  const direct = applyPatterns(text);
+  const decoded = decodeForMatching(direct);
+  if (decoded === direct) return direct;
+  const redacted = applyPatterns(decoded);
+  return redacted === decoded ? direct : redacted;
+}
+
+function decodeForMatching(text: string): string {
+  let out = text;
+  for (let round = 0; round < 3; round += 1) {
+    const next = out
+      .replace(/\\u00([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+      .replace(/\\([/"])/g, '$1')
+      .replace(/(?:%[0-9a-fA-F]{2})+/g, percentDecode);
+    if (next === out) return out;
+    out = next;
+  }
+  return out;
+}
+
+function percentDecode(run: string): string {
+  try {
+    return decodeURIComponent(run);
+  } catch {
+    // Not UTF-8 (a lone byte): decode byte by byte, so the ASCII parts still match.
+    return run.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
 }
 
 /** True when `text` holds something that looks like a secret. */
@@ -86,7 +66,21 @@ export function containsSecret(text: string): boolean {
 
 const MAX_DEPTH = 12;
 
-/** Deep-redacts strings inside a JSON-like value; what is nested too deep to inspect is dropped, never passed through. */
+/**
+ * A key that names its value a secret (`password`, `api_key`, `apiKey`, `X-Api-Key`, `db.secret`,
+ * `refresh_token`): camelCase and `-`/`.` are read as `_`; `max_tokens` or `tokensPerSecond` are not secrets.
+ */
+const SECRET_KEY_NAME = new RegExp(`(?:^|_)(?:${SECRET_KEYS}|authorization|cookie|bearer|x_api_key)$`, 'i');
+
+export function isSecretKeyName(key: string): boolean {
+  const normalised = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[-.\s]+/g, '_');
+  return SECRET_KEY_NAME.test(normalised);
+}
+
+/**
+ * Deep-redacts a JSON-like value: strings are redacted, and whatever sits under a secret-named key
+ * is replaced whole. What is nested too deep to inspect is dropped, never passed through.
+ */
 export function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactSecrets(value);
   if (value === null || typeof value !== 'object') return value;
@@ -94,6 +88,8 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
   if (value instanceof Error) return { name: value.name, message: redactSecrets(value.message) };
   const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) out[key] = redactValue(inner, depth + 1);
+  for (const [key, inner] of Object.entries(value)) {
+    out[key] = isSecretKeyName(key) && inner !== null && inner !== undefined && inner !== '' && typeof inner !== 'boolean' ? '[REDACTED:secret_field]' : redactValue(inner, depth + 1);
+  }
   return out;
 }

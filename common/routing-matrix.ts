@@ -10,13 +10,24 @@ import { formatZodIssues } from './failures';
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'allowed: lower-case letters, digits, . _ - (max 64)');
 const aliasName = z.string().regex(/^(local|cloud|pilot)\/[a-z0-9][a-z0-9._-]*$/, 'allowed: local/…, cloud/… or pilot/… followed by lower-case letters, digits, . _ -');
 
+/** Provider keys live only in variables with this prefix: a matrix cannot name any other variable (and so read it out). */
+export const API_KEY_ENV_PREFIX = 'CIVICOS_CLOUD_KEY_';
+
 export const providerSchema = z.strictObject({
   /** `ollama`: through the lane inference workers. `openai-compatible`: chat-completions over HTTP. */
   kind: z.enum(['ollama', 'openai-compatible']),
   placement: z.enum(['local', 'cloud']),
-  baseUrl: z.string().url('expected a URL such as http://127.0.0.1:8080/v1').optional(),
-  /** Name of the environment variable holding the API key (never the key itself). */
-  apiKeyEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name such as CIVICOS_CLOUD_API_KEY').optional(),
+  baseUrl: z
+    .string()
+    .url('expected a URL such as http://127.0.0.1:8080/v1')
+    .refine((value) => /^https?:\/\//.test(value), 'expected an http(s) URL')
+    .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(value), 'must not carry credentials (user:password@); the key goes in the apiKeyEnv variable')
+    .optional(),
+  /** Name of the environment variable holding the API key (never the key itself); always `CIVICOS_CLOUD_KEY_…`. */
+  apiKeyEnv: z
+    .string()
+    .regex(new RegExp(`^${API_KEY_ENV_PREFIX}[A-Z0-9_]+$`), `must name a variable starting ${API_KEY_ENV_PREFIX}, e.g. ${API_KEY_ENV_PREFIX}OPENAI (only those may hold provider keys)`)
+    .optional(),
   lanes: z.array(z.enum(LANES)).min(1, 'list at least one lane (prod, experimental)'),
   pricePer1kInputTokensUsd: z.number().min(0).optional(),
   pricePer1kOutputTokensUsd: z.number().min(0).optional(),
@@ -70,6 +81,9 @@ export const routingMatrixSchema = z
         ctx.addIssue({ code: 'custom', path: ['providers', providerName, 'baseUrl'], message: 'is required for an openai-compatible provider' });
       }
       if (provider.placement === 'cloud') {
+        if (provider.baseUrl && !provider.baseUrl.startsWith('https://') && !isLoopbackUrl(provider.baseUrl)) {
+          ctx.addIssue({ code: 'custom', path: ['providers', providerName, 'baseUrl'], message: 'a cloud provider must use https:// (plain http only on loopback, with CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD=1, for the dev/test simulator)' });
+        }
         if (!provider.apiKeyEnv) ctx.addIssue({ code: 'custom', path: ['providers', providerName, 'apiKeyEnv'], message: 'is required for a cloud provider (the env variable holding its key)' });
         if (provider.pricePer1kInputTokensUsd === undefined || provider.pricePer1kOutputTokensUsd === undefined) {
           ctx.addIssue({ code: 'custom', path: ['providers', providerName], message: 'a cloud provider needs pricePer1kInputTokensUsd and pricePer1kOutputTokensUsd' });
@@ -97,6 +111,41 @@ export const routingMatrixSchema = z
       }
     }
   });
+
+/** True for http(s) URLs on 127.0.0.0/8, [::1] or localhost. */
+export function isLoopbackUrl(value: string): boolean {
+  return /^https?:\/\/(?:127(?:\.\d{1,3}){3}|\[::1\]|localhost)(?::\d+)?(?:\/|$)/i.test(value);
+}
+
+function urlHost(value: string): string {
+  const match = /^https?:\/\/(\[[^\]]+\]|[^/:?#]+)/i.exec(value);
+  return (match?.[1] ?? '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+}
+
+/** Where the providers of a matrix may point (from the environment: CIVICOS_LOCAL_PROVIDER_HOSTS, CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD). */
+export interface ProviderHostPolicy {
+  localHosts: readonly string[];
+  allowLoopbackHttpCloud: boolean;
+}
+
+/**
+ * What the schema cannot know: a `local` provider must stay on this machine (loopback) or on a host
+ * the operator allow-listed, or it would skip the cloud policy; a cloud provider's plain-http
+ * loopback URL needs the explicit dev/test allowance. Problems name the provider, field and fix.
+ */
+export function providerHostProblems(matrix: RoutingMatrix, policy: ProviderHostPolicy, only?: string): string[] {
+  const problems: string[] = [];
+  for (const [name, provider] of Object.entries(matrix.providers)) {
+    if (!provider.baseUrl || (only !== undefined && name !== only)) continue;
+    if (provider.placement === 'local' && !isLoopbackUrl(provider.baseUrl) && !policy.localHosts.includes(urlHost(provider.baseUrl))) {
+      problems.push(`providers.${name}.baseUrl: a local provider must be on loopback or on a host listed in CIVICOS_LOCAL_PROVIDER_HOSTS (${urlHost(provider.baseUrl)} is neither)`);
+    }
+    if (provider.placement === 'cloud' && !provider.baseUrl.startsWith('https://') && !policy.allowLoopbackHttpCloud) {
+      problems.push(`providers.${name}.baseUrl: a cloud provider must use https://; plain http on loopback is for the dev/test simulator only (CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD=1)`);
+    }
+  }
+  return problems;
+}
 
 export type RoutingMatrix = z.output<typeof routingMatrixSchema>;
 export type RoutingMatrixInput = z.input<typeof routingMatrixSchema>;

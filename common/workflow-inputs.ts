@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approverIdentity } from './approvers';
 import { durationSchema } from './duration';
 import { businessWorkflowId, keyField, type WorkflowContract } from './reliability-contract';
 import { SA, SCHEDULED_RUN_JOB_TYPE, type SearchAttributeSetting } from './search-attributes';
@@ -26,6 +27,8 @@ export const commsDraftInputSchema = z.strictObject({
   deadline,
   /** Shortens the approval window for this run; never longer than the contract's. */
   approvalTimeout: durationSchema.optional(),
+  /** Who started the run (the client's identity, set by startCivicWorkflow): they cannot approve the draft. */
+  requestedBy: approverIdentity.optional(),
 });
 export const decisionBriefInputSchema = z.strictObject({ decisionId: sourceId('decision id from decisions'), deadline });
 

@@ -15,7 +15,7 @@ export const DEFAULT_ROUTING_MATRIX: RoutingMatrixInput = {
       kind: 'openai-compatible',
       placement: 'cloud',
       baseUrl: 'https://api.openai.com/v1',
-      apiKeyEnv: 'CIVICOS_CLOUD_API_KEY',
+      apiKeyEnv: 'CIVICOS_CLOUD_KEY_OPENAI',
       lanes: ['prod', 'experimental'],
       pricePer1kInputTokensUsd: 0.0004,
       pricePer1kOutputTokensUsd: 0.0016,

@@ -1,6 +1,12 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { CodecKeyError, parseCodecKeys, type CodecKeys } from './codec/keys';
+import { approverIdentity, approversSchema, type ApproverConfig } from '../common/approvers';
 import { formatZodIssues, ProblemsError } from '../common/failures';
+import { redactSecrets } from '../common/redact';
+import type { ProviderHostPolicy } from '../common/routing-matrix';
+import { DEFAULT_APPROVERS } from '../config/approvers';
 
 /**
  * Every environment variable the platform reads, validated once at start-up.
@@ -16,10 +22,33 @@ const port = z.coerce
   .min(0, 'expected 0..65535')
   .max(65535, 'expected 0..65535');
 
+/** Host configuration never carries a password: it would reach error messages, logs and history. */
+const CREDENTIALS_IN_URL = 'must not carry credentials (user:password@); give the host without them and keep secrets in their own variables';
+
 const httpUrl = z
   .string()
   .url('expected an http(s) URL, e.g. http://127.0.0.1:8080')
-  .refine((value) => /^https?:\/\//.test(value), 'expected an http(s) URL');
+  .refine((value) => /^https?:\/\//.test(value), 'expected an http(s) URL')
+  .refine((value) => !hasCredentials(value), CREDENTIALS_IN_URL);
+
+
+function hasCredentials(value: string): boolean {
+  // Also catches what URL() would not parse, e.g. "user:pass@host:port" without a scheme.
+  return /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/@\s]*@/i.test(value.trim());
+}
+
+/** A comma-separated list of host names or IP literals (no scheme, port or path): `hooks.example.org,127.0.0.1,[::1]`. */
+const hostList = z
+  .string()
+  .transform((value) => value.split(',').map((h) => h.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[?[0-9A-Fa-f:.]+\]?)$/, 'each entry is a host name or IP address, without scheme, port or path')))
+  .transform((hosts) => hosts.map((h) => h.replace(/^\[(.*)\]$/, '$1').toLowerCase()));
+
+/** Comma-separated identities (directors, approvers): letters, digits, . _ @ - */
+const identityList = z
+  .string()
+  .transform((value) => value.split(',').map((h) => h.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'each entry is an identity such as dana or dana@civicos.example')));
 
 const modelHost = z.object({
   name: z.string().min(1).regex(/^[a-z0-9-]+$/, 'host names are lower-case letters, digits and dashes'),
@@ -63,8 +92,27 @@ const envSchema = z.object({
   CIVICOS_PROD_BACKLOG_SLO_S: z.coerce.number().min(0, 'at least 0').default(30),
   /** How often the queue monitor checks (alerts) and inference workers publish slot usage. */
   CIVICOS_MONITOR_INTERVAL_MS: z.coerce.number().int('expected whole milliseconds').min(100, 'at least 100').default(5000),
+  /** Hosts a webhook callback may reach although they resolve to a loopback, private or link-local address. */
+  CIVICOS_CALLBACK_HOSTS: hostList.default([]),
+  /** Hosts (besides loopback) a `local` provider of the routing matrix may point at, e.g. a GPU box on the LAN. */
+  CIVICOS_LOCAL_PROVIDER_HOSTS: hostList.default([]),
+  /** Directors whose `director_request` may send a request to a cloud model. */
+  CIVICOS_DIRECTORS: identityList.default([]),
+  /**
+   * Development and tests only: lets a cloud provider use plain http on a loopback address (the
+   * OpenAI simulator). Never set it in production: cloud providers are https only.
+   */
+  CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD: z.enum(['0', '1'], { error: 'use 1 (dev/test only) or 0' }).default('0'),
   /** auto: real Ollama if one answers, else the simulator (labelled); real; simulator. */
   CIVICOS_OLLAMA_MODE: z.enum(['auto', 'real', 'simulator']).default('auto'),
+  /** Payload-encryption keys (JSON or a file path); parsed below, never echoed. */
+  CIVICOS_CODEC_KEYS: z.string().optional(),
+  /** Port of the codec server the Web UI decodes payloads through. */
+  CIVICOS_CODEC_PORT: port.default(8081),
+  /** Who this client is (recorded on drafts and approvals); default: the OS user. */
+  CIVICOS_IDENTITY: approverIdentity.optional(),
+  /** Approvers per action, JSON: {"send-comms":["ada.okafor"]}; replaces config/approvers.ts. */
+  CIVICOS_APPROVERS: z.string().optional(),
 });
 
 export type ModelHost = z.infer<typeof modelHost>;
@@ -81,8 +129,18 @@ export interface PlatformEnv {
   modelSlots: number;
   modelHosts: ModelHost[] | undefined;
   ollamaMode: 'auto' | 'real' | 'simulator';
+  callbackHosts: string[];
+  /** What the routing matrix's providers may point at (checked where the matrix is loaded and used). */
+  providerHosts: ProviderHostPolicy;
+  directors: string[];
   queue: QueuePolicy;
   modelCalls: ModelCallPolicy;
+  /** CIVICOS_CODEC_KEYS; undefined: the dev key in the data directory (see codec/keys.ts). */
+  codecKeys: CodecKeys | undefined;
+  codecPort: number;
+  /** This client's identity: CIVICOS_IDENTITY, else the OS user. */
+  identity: string;
+  approvers: ApproverConfig;
 }
 
 /** How the inference worker judges a model call and its host (hang and outage detection). */
@@ -126,6 +184,13 @@ const FIXES: Record<string, string> = {
   CIVICOS_ALERT_PAUSED_AFTER_S: 'set seconds, e.g. 900',
   CIVICOS_PROD_BACKLOG_SLO_S: 'set seconds, e.g. 30',
   CIVICOS_MONITOR_INTERVAL_MS: 'set whole milliseconds ≥ 100, e.g. 5000',
+  CIVICOS_CALLBACK_HOSTS: 'list host names or IP addresses, comma-separated, e.g. 127.0.0.1,hooks.internal.example',
+  CIVICOS_LOCAL_PROVIDER_HOSTS: 'list host names or IP addresses, comma-separated, e.g. gpu-a.lan,10.0.0.5',
+  CIVICOS_DIRECTORS: 'list the directors, comma-separated, e.g. dana,lee@civicos.example',
+  CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD: 'unset it (production), or 1 in development and tests only',
+  CIVICOS_CODEC_PORT: 'use a free TCP port, e.g. 8081',
+  CIVICOS_IDENTITY: 'use a user name such as ada.okafor, or unset it to use the OS user',
+  CIVICOS_APPROVERS: 'give a JSON object of action → identities, e.g. {"send-comms":["ada.okafor","mara.lindqvist"]}',
 };
 
 export class ConfigError extends ProblemsError {
@@ -152,10 +217,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const name = (path: readonly PropertyKey[]) => String(path[0]);
+    // Key material is never echoed, even when it is malformed.
+    const quoted = (path: readonly PropertyKey[]) => (name(path) === 'CIVICOS_CODEC_KEYS' ? '(not shown)' : shown(source[name(path)]));
     throw new ConfigError(
       formatZodIssues(parsed.error, {
         root: 'environment',
-        field: (path) => `${name(path)}=${JSON.stringify(source[name(path)] ?? '')}`,
+        field: (path) => `${name(path)}=${quoted(path)}`,
         fix: (path) => FIXES[name(path)] ?? 'see README',
       }),
     );
@@ -181,8 +248,18 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     modelHosts = hosts.data;
   }
   const firstTokenTimeoutByModelMs = parseSecondsByModel(env.CIVICOS_FIRST_TOKEN_TIMEOUT_BY_MODEL);
+  if (env.OLLAMA_HOST !== undefined && hasCredentials(env.OLLAMA_HOST)) {
+    throw new ConfigError([`OLLAMA_HOST=${shown(env.OLLAMA_HOST)}: ${CREDENTIALS_IN_URL}. Fix: ${FIXES.OLLAMA_HOST}`]);
+  }
   if (env.OLLAMA_HOST !== undefined && !/^(https?:\/\/)?[A-Za-z0-9.\-_]+(:\d{1,5})?\/?$/.test(env.OLLAMA_HOST)) {
-    throw new ConfigError([`OLLAMA_HOST=${JSON.stringify(env.OLLAMA_HOST)}: expected a URL or host:port. Fix: ${FIXES.OLLAMA_HOST}`]);
+    throw new ConfigError([`OLLAMA_HOST=${shown(env.OLLAMA_HOST)}: expected a URL or host:port. Fix: ${FIXES.OLLAMA_HOST}`]);
+  }
+  let codecKeys: CodecKeys | undefined;
+  try {
+    codecKeys = env.CIVICOS_CODEC_KEYS ? parseCodecKeys(env.CIVICOS_CODEC_KEYS) : undefined;
+  } catch (error) {
+    if (error instanceof CodecKeyError) throw new ConfigError(error.problems);
+    throw error;
   }
   return {
     temporalAddress: env.TEMPORAL_ADDRESS,
@@ -196,6 +273,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
     modelSlots: env.CIVICOS_MODEL_SLOTS,
     modelHosts,
     ollamaMode: env.CIVICOS_OLLAMA_MODE,
+    callbackHosts: env.CIVICOS_CALLBACK_HOSTS,
+    providerHosts: { localHosts: env.CIVICOS_LOCAL_PROVIDER_HOSTS, allowLoopbackHttpCloud: env.CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD === '1' },
+    directors: env.CIVICOS_DIRECTORS,
     queue: {
       capProd: env.CIVICOS_QUEUE_CAP_PROD,
       capExperimental: env.CIVICOS_QUEUE_CAP_EXPERIMENTAL,
@@ -211,7 +291,35 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): PlatformEnv {
       interTokenTimeoutMs: env.CIVICOS_INTER_TOKEN_TIMEOUT_S * 1000,
       prodHostWaitMs: env.CIVICOS_PROD_HOST_WAIT_S * 1000,
     },
+    codecKeys,
+    codecPort: env.CIVICOS_CODEC_PORT,
+    identity: env.CIVICOS_IDENTITY ?? os.userInfo().username,
+    approvers: parseApprovers(env.CIVICOS_APPROVERS),
   };
+}
+
+/** How a bad value is quoted in an error: redacted, and a URL with credentials not at all. */
+function shown(value: string | undefined): string {
+  if (value === undefined) return '""';
+  if (hasCredentials(value)) return '(a value with credentials, not shown)';
+  return JSON.stringify(redactSecrets(value));
+}
+
+function parseApprovers(text: string | undefined): ApproverConfig {
+  if (!text) return DEFAULT_APPROVERS;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`CIVICOS_APPROVERS: not valid JSON. Fix: ${FIXES.CIVICOS_APPROVERS}`]);
+  }
+  const parsed = approversSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      formatZodIssues(parsed.error, { root: 'CIVICOS_APPROVERS', field: (path) => `CIVICOS_APPROVERS${indexed(path)}`, fix: () => FIXES.CIVICOS_APPROVERS ?? 'see README' }),
+    );
+  }
+  return parsed.data;
 }
 
 function parseSecondsByModel(text: string | undefined): Record<string, number> {
@@ -241,6 +349,8 @@ function parseSecondsByModel(text: string | undefined): Record<string, number> {
  * is never logged.
  */
 export function readSecret(name: string, source: NodeJS.ProcessEnv = process.env): string | undefined {
+  // Only provider-key variables: a configured name cannot read out anything else (TEMPORAL_*, PATH, a database password).
+  if (!name.startsWith('CIVICOS_CLOUD_KEY_')) return undefined;
   const value = source[name];
   return value && value.trim() ? value.trim() : undefined;
 }

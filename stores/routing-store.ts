@@ -71,6 +71,16 @@ export class RoutingStore {
     return { version, from };
   }
 
+  /** Points at an existing version again (e.g. a promotion re-applied after its rollback test). */
+  reapply(version: number, by: string): { version: number; previous: number } {
+    const before = this.current();
+    this.read(version);
+    const pointer = this.pointer()!;
+    this.writePointer({ stack: [...pointer.stack, version], updatedAt: new Date().toISOString(), by });
+    this.event({ action: 'set', version, previous: before.version, by });
+    return { version, previous: before.version };
+  }
+
   history(): RoutingEvent[] {
     try {
       return parseJsonLines<RoutingEvent>(fs.readFileSync(path.join(this.dir, 'history.jsonl'), 'utf8'));

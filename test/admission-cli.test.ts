@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admittedCount, pauseLanes, resumeLanes } from '../platform/lane-admin';
 import { startAlertReceiver } from './support/alert-receiver';
-import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
+import { connectTest, decodedJson, eventually, uniqueId, type TestTemporal } from './support/temporal';
 
 /**
  * Admission caps come from the environment on every entry point: the real `civicos` binary, as a
@@ -117,7 +117,7 @@ describe('CIVICOS_QUEUE_CAP_PROD=1 through the real CLI', () => {
     const { workflowId } = JSON.parse(submitted.out) as { workflowId: string };
     const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-    const input = JSON.parse(Buffer.from(started!.input!.payloads![0]!.data!).toString('utf8')) as { ttl_seconds?: number };
-    expect(input.ttl_seconds).toBe(77);
+    const input = await decodedJson<{ ttl_seconds?: number }>(started!.input!.payloads![0]);
+    expect(input?.ttl_seconds).toBe(77);
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ApplicationFailure } from '@temporalio/client';
+import { ApplicationFailure, Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMessagingActivities } from '../activities/messaging';
 import { approvalStatus, decide } from '../client/approvals';
@@ -9,7 +9,7 @@ import { startCivicWorkflow } from '../client/civic-workflows';
 import { logger } from '../platform/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startAlertReceiver } from './support/alert-receiver';
-import { runCliCaptured } from './support/cli';
+import { npxCivicos, runCliCaptured } from './support/cli';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, type TestTemporal } from './support/temporal';
 
@@ -22,12 +22,29 @@ let receiver: Awaited<ReturnType<typeof startAlertReceiver>>;
 function writeBriefs(dataDir: string): void {
   const shipped = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'data', 'comms-briefs.json'), 'utf8')) as { campaigns: Array<Record<string, unknown>> };
   const base = shipped.campaigns[0]!;
-  const extra = ['approve-case', 'reject-case', 'timeout-case', 'early-case'].map((id) => ({ ...base, id, subject: `Spring appeal (${id})` }));
+  const extra = ['approve-case', 'reject-case', 'timeout-case', 'early-case', 'self-case', 'cli-case'].map((id) => ({ ...base, id, subject: `Spring appeal (${id})` }));
   fs.mkdirSync(path.join(dataDir, 'sources'), { recursive: true });
   fs.writeFileSync(path.join(dataDir, 'sources', 'comms-briefs.json'), JSON.stringify({ campaigns: [...shipped.campaigns, ...extra] }));
 }
 
-const cli = runCliCaptured;
+/** The in-process CLI run as `identity` (CIVICOS_IDENTITY, read by each run's environment). */
+async function cliAs(identity: string, ...args: string[]): Promise<{ code: number; out: string }> {
+  const before = process.env.CIVICOS_IDENTITY;
+  process.env.CIVICOS_IDENTITY = identity;
+  try {
+    return await runCliCaptured(...args);
+  } finally {
+    if (before === undefined) delete process.env.CIVICOS_IDENTITY;
+    else process.env.CIVICOS_IDENTITY = before;
+  }
+}
+const cli = (...args: string[]) => cliAs('ada.okafor', ...args);
+
+/** A client of the test server with its own identity (what the server records and the approval gate checks). */
+function clientAs(identity: string): Client {
+  return new Client({ connection: temporal.client.connection, namespace: temporal.namespace, identity, dataConverter: temporal.dataConverter });
+}
+const APPROVERS = { 'send-comms': ['ada.okafor', 'mara.lindqvist'] };
 
 beforeAll(async () => {
   temporal = await connectTest({ namespace: 'test-approval' });
@@ -35,7 +52,7 @@ beforeAll(async () => {
   process.env.TEMPORAL_NAMESPACE = temporal.namespace;
   sim = await startOllamaSimulator({ parallel: 2, ttftMs: 5, tokensPerSecond: 0 });
   receiver = await startAlertReceiver();
-  platform = await startPlatform(temporal, [{ name: 'sim-a', url: sim.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url } });
+  platform = await startPlatform(temporal, [{ name: 'sim-a', url: sim.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url, CIVICOS_APPROVERS: JSON.stringify(APPROVERS) } });
   writeBriefs(platform.env.dataDir);
 });
 afterAll(async () => {
@@ -47,10 +64,11 @@ afterAll(async () => {
 
 const outbox = (workflowId: string): string => path.join(platform.env.dataDir, 'outbox', 'email', `${workflowId}.json`);
 
-async function startDraft(campaignId: string, approvalTimeout?: string) {
-  const start = await startCivicWorkflow(temporal.client, 'comms-draft', { campaignId, ...(approvalTimeout ? { approvalTimeout } : {}) });
-  return start;
+/** A draft started by the comms bot's client (its identity is recorded as the drafter). */
+async function startDraft(campaignId: string, approvalTimeout?: string, drafter = 'comms.bot') {
+  return await startCivicWorkflow(clientAs(drafter), 'comms-draft', { campaignId, ...(approvalTimeout ? { approvalTimeout } : {}) });
 }
+const ada = () => clientAs('ada.okafor');
 
 async function awaitingApproval(workflowId: string) {
   return await eventually(async () => {
@@ -70,28 +88,36 @@ describe('human approval before sending comms (real Temporal, simulated Ollama)'
     const listed = await cli('approval', 'list');
     expect(listed.out).toContain(workflowId);
     const shown = await cli('approval', 'show', workflowId);
-    expect(shown.out).toMatch(/AWAITING APPROVAL[\s\S]*With thanks,\nAda Okafor/);
+    expect(shown.out).toMatch(/AWAITING APPROVAL until \S+ \(send-comms; drafted by comms\.bot; approvers: ada\.okafor, mara\.lindqvist\)[\s\S]*With thanks,\nAda Okafor/);
 
-    expect((await cli('approve', workflowId, '--by', '  ')).code).toBe(2);
-    const approved = await cli('approve', workflowId, '--by', 'Ada Okafor', '--reason', 'figures checked with finance');
+    // --by cannot choose the name a decision is recorded under: only the client's own identity.
+    const spoofed = await cli('approve', workflowId, '--by', 'Mara Lindqvist');
+    expect(spoofed.code).toBe(2);
+    expect(spoofed.out).toMatch(/--by "Mara Lindqvist" is not your identity "ada\.okafor"/);
+    const approved = await cli('approve', workflowId, '--reason', 'figures checked with finance');
     expect(approved).toMatchObject({ code: 0 });
-    expect(approved.out).toMatch(/approved by Ada Okafor at .*: figures checked with finance/);
+    expect(approved.out).toMatch(/approved by ada\.okafor at .*: figures checked with finance/);
 
     const result = (await handle.result()) as { outcome: string; decision: { by: string; reason: string }; outboxPath: string };
-    expect(result).toMatchObject({ outcome: 'sent', decision: { decision: 'approved', by: 'Ada Okafor', reason: 'figures checked with finance' } });
+    expect(result).toMatchObject({ outcome: 'sent', decision: { decision: 'approved', by: 'ada.okafor', reason: 'figures checked with finance' } });
     const sent = JSON.parse(fs.readFileSync(outbox(workflowId), 'utf8')) as { approval: { by: string }; subject: string };
-    expect(sent).toMatchObject({ subject: 'Spring appeal (approve-case)', approval: { by: 'Ada Okafor' } });
+    expect(sent).toMatchObject({ subject: 'Spring appeal (approve-case)', approval: { by: 'ada.okafor' } });
 
-    // The decision is in the history, with who and why.
+    // The decision is in the history, with who and why: encrypted, and sent by the client whose identity it names.
     const history = await handle.fetchHistory();
     const accepted = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
     expect(accepted).toHaveLength(1);
     const request = accepted[0]!.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!;
     expect(request.input?.name).toBe('approve');
-    expect(JSON.parse(Buffer.from(request.input!.args!.payloads![0]!.data!).toString())).toEqual({ by: 'Ada Okafor', reason: 'figures checked with finance' });
+    expect(request.meta?.identity).toBe('ada.okafor');
+    const stored = request.input!.args!.payloads![0]!;
+    expect(Buffer.from(stored.metadata!.encoding!).toString()).toBe('binary/encrypted');
+    expect(Buffer.from(stored.data!).toString('latin1')).not.toContain('figures checked');
+    const [plain] = await temporal.dataConverter.payloadCodecs![0]!.decode([stored]);
+    expect(JSON.parse(Buffer.from(plain!.data!).toString())).toEqual({ by: 'ada.okafor', reason: 'figures checked with finance' });
 
     // A second decision is refused (the run is closed), and nothing is sent twice.
-    const again = await cli('approve', workflowId, '--by', 'Mara Lindqvist');
+    const again = await cliAs('mara.lindqvist', 'approve', workflowId);
     expect(again.code).toBe(2);
     expect(fs.readdirSync(path.dirname(outbox(workflowId))).filter((f) => f.startsWith(workflowId))).toHaveLength(1);
   });
@@ -99,16 +125,17 @@ describe('human approval before sending comms (real Temporal, simulated Ollama)'
   it('reject: a reason is required, nothing is sent, the decision is recorded', async () => {
     const { workflowId, handle } = await startDraft('reject-case');
     await awaitingApproval(workflowId);
-    expect((await cli('reject', workflowId, '--by', 'Ada Okafor')).code).toBe(2); // --reason is required
-    await expect(decide(temporal.client, workflowId, 'reject', { by: 'Ada Okafor', reason: '  ' })).rejects.toThrow(/reason: a rejection must say why/);
-    const rejected = await cli('reject', workflowId, '--by', 'Ada Okafor', '--reason', 'wrong matching amount');
+    expect((await cli('reject', workflowId)).code).toBe(2); // --reason is required
+    await expect(decide(ada(), workflowId, 'reject', { reason: '  ' })).rejects.toThrow(/reason: a rejection must say why/);
+    await expect(decide(clientAs('eve.intruder'), workflowId, 'reject', { reason: 'no' })).rejects.toThrow(/eve\.intruder is not an approver for send-comms/);
+    const rejected = await cli('reject', workflowId, '--by', 'ada.okafor', '--reason', 'wrong matching amount');
     expect(rejected.code).toBe(0);
-    await expect(decide(temporal.client, workflowId, 'approve', { by: 'Someone Else', reason: 'ok' })).rejects.toThrow(/already rejected by Ada Okafor: wrong matching amount/);
+    await expect(decide(clientAs('mara.lindqvist'), workflowId, 'approve', { reason: 'ok' })).rejects.toThrow(/already rejected by ada\.okafor: wrong matching amount/);
     const result = (await handle.result()) as { outcome: string; outboxPath: string | null };
-    expect(result).toMatchObject({ outcome: 'rejected', outboxPath: null, decision: { decision: 'rejected', by: 'Ada Okafor', reason: 'wrong matching amount' } });
+    expect(result).toMatchObject({ outcome: 'rejected', outboxPath: null, decision: { decision: 'rejected', by: 'ada.okafor', reason: 'wrong matching amount' } });
     expect(fs.existsSync(outbox(workflowId))).toBe(false);
     const output = fs.readFileSync(path.join(platform.env.dataDir, 'outputs', (result as unknown as { markdownPath: string }).markdownPath), 'utf8');
-    expect(output).toMatch(/\*\*rejected\*\* by Ada Okafor at .*: wrong matching amount/);
+    expect(output).toMatch(/\*\*rejected\*\* by ada\.okafor at .*: wrong matching amount \(drafted by comms\.bot\)/);
   });
 
   it('a decision before the draft exists is refused with the reason', async () => {
@@ -116,9 +143,9 @@ describe('human approval before sending comms (real Temporal, simulated Ollama)'
     try {
       const { workflowId, handle } = await startDraft('early-case');
       await eventually(() => sim.stats().active > 0, { what: 'drafting under way' });
-      await expect(decide(temporal.client, workflowId, 'approve', { by: 'Ada Okafor', reason: 'eager' })).rejects.toThrow(/not awaiting approval yet/);
+      await expect(decide(ada(), workflowId, 'approve', { reason: 'eager' })).rejects.toThrow(/not awaiting approval yet/);
       await awaitingApproval(workflowId);
-      await decide(temporal.client, workflowId, 'reject', { by: 'Ada Okafor', reason: 'test over' });
+      await decide(ada(), workflowId, 'reject', { reason: 'test over' });
       expect(((await handle.result()) as { outcome: string }).outcome).toBe('rejected');
     } finally {
       sim.setOptions({ ttftMs: 5, tokensPerSecond: 0 });
@@ -132,7 +159,49 @@ describe('human approval before sending comms (real Temporal, simulated Ollama)'
     expect(fs.existsSync(outbox(workflowId))).toBe(false);
     const alert = await eventually(() => receiver.alerts.find((a) => a.kind === 'approval_timed_out' && a.subject === workflowId), { what: 'timeout alert' });
     expect(alert.message).toMatch(/no approve\/reject within 2s; the email message was not sent/);
-    await expect(decide(temporal.client, workflowId, 'approve', { by: 'Ada Okafor', reason: 'late' })).rejects.toThrow(/no running workflow|refused/);
+    await expect(decide(ada(), workflowId, 'approve', { reason: 'late' })).rejects.toThrow(/no running workflow|refused/);
+  });
+
+  it('approvers come from configuration: the drafter cannot approve their own draft, nor can anyone unlisted', async () => {
+    // Ada is a listed approver, but she started this run: her approval is self-approval.
+    const { workflowId, handle } = await startDraft('self-case', undefined, 'ada.okafor');
+    const pending = await awaitingApproval(workflowId);
+    expect(pending.request).toMatchObject({ draftedBy: 'ada.okafor', approvers: APPROVERS['send-comms'] });
+    await expect(decide(ada(), workflowId, 'approve', { reason: 'looks good to me' })).rejects.toThrow(
+      /by: ada\.okafor drafted this run and cannot approve their own draft; another approver for send-comms must \(ada\.okafor, mara\.lindqvist\)/,
+    );
+    // Identities compare case-insensitively: a different spelling is the same person.
+    await expect(decide(clientAs('Ada.Okafor'), workflowId, 'approve', { reason: 'again' })).rejects.toThrow(/cannot approve their own draft/);
+    await expect(decide(clientAs('eve.intruder'), workflowId, 'approve', { reason: 'ship it' })).rejects.toThrow(
+      /by: eve\.intruder is not an approver for send-comms \(approvers: ada\.okafor, mara\.lindqvist; configured in config\/approvers\.ts or CIVICOS_APPROVERS\)/,
+    );
+    expect((await approvalStatus(temporal.client, workflowId)).state).toBe('pending');
+    const made = await decide(clientAs('mara.lindqvist'), workflowId, 'approve', { reason: 'second pair of eyes' });
+    expect(made).toMatchObject({ decision: 'approved', by: 'mara.lindqvist', reason: 'second pair of eyes' });
+    const result = (await handle.result()) as { outcome: string };
+    expect(result).toMatchObject({ outcome: 'sent', decision: { by: 'mara.lindqvist' } });
+    // Refused decisions leave no trace: exactly one accepted update, Mara's.
+    const accepted = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(accepted.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.meta!.identity)).toEqual(['mara.lindqvist']);
+  });
+
+  it('through the real binary: the drafter is the CLI identity; self-approval and unlisted approvers exit 2 with the reason', { timeout: 180_000 }, async () => {
+    const as = (identity: string) => ({ env: { CIVICOS_IDENTITY: identity, CIVICOS_DATA_DIR: platform.env.dataDir }, timeoutMs: 90_000 });
+    const started = await npxCivicos(['run', 'comms-draft', '--campaign', 'cli-case'], as('ada.okafor'));
+    expect(started.code, started.stderr).toBe(0);
+    const workflowId = 'comms-draft:cli-case';
+    expect((await awaitingApproval(workflowId)).request.draftedBy).toBe('ada.okafor');
+
+    const self = await npxCivicos(['approve', workflowId, '--reason', 'mine'], as('ada.okafor'));
+    expect(self.code).toBe(2);
+    expect(self.stderr).toMatch(/refused the approve: by: ada\.okafor drafted this run and cannot approve their own draft/);
+    const unlisted = await npxCivicos(['approve', workflowId], as('eve.intruder'));
+    expect(unlisted.code).toBe(2);
+    expect(unlisted.stderr).toMatch(/refused the approve: by: eve\.intruder is not an approver for send-comms/);
+    const listed = await npxCivicos(['approve', workflowId, '--reason', 'checked'], as('mara.lindqvist'));
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/approved by mara\.lindqvist at .*: checked/);
+    expect(await temporal.client.workflow.getHandle(workflowId).result()).toMatchObject({ outcome: 'sent', decision: { by: 'mara.lindqvist' } });
   });
 
   it('the outbound guard refuses a draft that discloses a security finding, before anyone is asked', async () => {

@@ -33,9 +33,9 @@ beforeAll(async () => {
   platform = await startPlatform(temporal, [{ name: 'sim-a', url: sim.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url } });
   // The cloud refuses the key this file gives it (401), so a cloud fallback fails fast, offline.
   cloud = await startOpenAISimulator({ apiKey: 'sk-civic-test-expected-key' });
-  process.env.CIVICOS_TEST_CIVIC_CLOUD_KEY = 'sk-civic-test-other-key';
+  process.env.CIVICOS_CLOUD_KEY_TEST_CIVIC = 'sk-civic-test-other-key';
   const matrix = JSON.parse(JSON.stringify(DEFAULT_ROUTING_MATRIX)) as RoutingMatrixInput;
-  matrix.providers['cloud-openai'] = { ...matrix.providers['cloud-openai']!, baseUrl: cloud.url, apiKeyEnv: 'CIVICOS_TEST_CIVIC_CLOUD_KEY' };
+  matrix.providers['cloud-openai'] = { ...matrix.providers['cloud-openai']!, baseUrl: cloud.url, apiKeyEnv: 'CIVICOS_CLOUD_KEY_TEST_CIVIC' };
   new RoutingStore(platform.env.dataDir).set(matrix, 'test');
 });
 afterAll(async () => {
@@ -43,7 +43,7 @@ afterAll(async () => {
   await sim?.close();
   await receiver?.close();
   await cloud?.close();
-  delete process.env.CIVICOS_TEST_CIVIC_CLOUD_KEY;
+  delete process.env.CIVICOS_CLOUD_KEY_TEST_CIVIC;
   await temporal?.close();
 });
 

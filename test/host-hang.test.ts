@@ -7,7 +7,7 @@ import { TINY_MODEL } from '../deploy/ollama/real-ollama';
 import { startAlertReceiver } from './support/alert-receiver';
 import { startPlatform } from './support/platform';
 import { startRealOllamaTarget, type RealOllamaTarget } from './support/real-ollama';
-import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
+import { connectTest, decodedJson, eventually, uniqueId, type TestTemporal } from './support/temporal';
 import { startSimulatorProcess, stopProcess } from './support/worker-process';
 import { inferencePayload } from './support/fixtures';
 
@@ -31,8 +31,8 @@ type Platform = Awaited<ReturnType<typeof startPlatform>>;
 async function stopMidGeneration(temporal: TestTemporal, platform: Platform, pid: number, request: InferencePayloadInput) {
   const { handle, workflowId } = await submitInference(temporal.client, request);
   await eventually(async () => {
-    const details = (await handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
-    return details && (JSON.parse(Buffer.from(details).toString()) as { outputTokens: number }).outputTokens > 0;
+    const details = await decodedJson<{ outputTokens: number }>((await handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]);
+    return details && details.outputTokens > 0;
   }, { what: 'tokens streaming', timeoutMs: 60_000 });
   process.kill(-pid, 'SIGSTOP');
   const stoppedAt = Date.now();

@@ -48,14 +48,14 @@ const experimental = (overrides: Partial<InferencePayloadInput> = {}): Inference
 function matrixWithCloud(cloud: OpenAISimulator): RoutingMatrixInput {
   const m = JSON.parse(JSON.stringify(DEFAULT_ROUTING_MATRIX)) as RoutingMatrixInput;
   m.providers['cloud-openai']!.baseUrl = cloud.url;
-  m.providers['cloud-openai']!.apiKeyEnv = 'CIVICOS_TEST_OUTAGE_CLOUD_KEY';
+  m.providers['cloud-openai']!.apiKeyEnv = 'CIVICOS_CLOUD_KEY_TEST_OUTAGE';
   return m;
 }
 
 let cloud: OpenAISimulator;
 let receiver: Awaited<ReturnType<typeof startAlertReceiver>>;
 beforeAll(async () => {
-  process.env.CIVICOS_TEST_OUTAGE_CLOUD_KEY = CLOUD_KEY;
+  process.env.CIVICOS_CLOUD_KEY_TEST_OUTAGE = CLOUD_KEY;
   cloud = await startOpenAISimulator({ apiKey: CLOUD_KEY });
   receiver = await startAlertReceiver();
 });

@@ -39,7 +39,7 @@ const experimental = (overrides: Partial<InferencePayloadInput> = {}): Inference
 
 let cloud: OpenAISimulator;
 beforeAll(async () => {
-  process.env.CIVICOS_TEST_PREEMPT_CLOUD_KEY = CLOUD_KEY;
+  process.env.CIVICOS_CLOUD_KEY_TEST_PREEMPT = CLOUD_KEY;
   cloud = await startOpenAISimulator({ apiKey: CLOUD_KEY });
 });
 afterAll(async () => {
@@ -50,7 +50,7 @@ afterAll(async () => {
 function matrix(edit: (m: RoutingMatrixInput) => void = () => undefined): RoutingMatrixInput {
   const m = JSON.parse(JSON.stringify(DEFAULT_ROUTING_MATRIX)) as RoutingMatrixInput;
   m.providers['cloud-openai']!.baseUrl = cloud.url;
-  m.providers['cloud-openai']!.apiKeyEnv = 'CIVICOS_TEST_PREEMPT_CLOUD_KEY';
+  m.providers['cloud-openai']!.apiKeyEnv = 'CIVICOS_CLOUD_KEY_TEST_PREEMPT';
   edit(m);
   return m;
 }

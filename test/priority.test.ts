@@ -18,7 +18,7 @@ describe('task-queue priority on the bundled dev server', () => {
     const probeQueue = uniqueId('priority-probe');
     const workflowId = uniqueId('priority-probe-wf');
     const workflowQueue = uniqueId(WORKFLOW_TASK_QUEUE);
-    const workflowWorker = await Worker.create({ connection: env.native, namespace: env.namespace, taskQueue: workflowQueue, workflowBundle: env.workflowBundle });
+    const workflowWorker = await Worker.create({ connection: env.native, namespace: env.namespace, taskQueue: workflowQueue, workflowBundle: env.workflowBundle, dataConverter: env.dataConverter });
 
     await workflowWorker.runUntil(async () => {
       const handle = await env.client.workflow.start<typeof priorityProbe>('priorityProbe', {
@@ -37,6 +37,7 @@ describe('task-queue priority on the bundled dev server', () => {
         connection: env.native,
         namespace: env.namespace,
         taskQueue: probeQueue,
+        dataConverter: env.dataConverter,
         activities: {
           async probeTask(id: string) {
             order.push(id);

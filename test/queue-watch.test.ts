@@ -51,6 +51,7 @@ beforeAll(async () => {
     logger: logger(),
     prodBacklogDeferMs: 500,
     watchIntervalMs: 100,
+    dataConverter: temporal.dataConverter,
   });
   running = inference.workers.map((worker) => worker.run());
 });

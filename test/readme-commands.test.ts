@@ -97,7 +97,7 @@ describe('README commands, verbatim (real Temporal, workers on the Ollama simula
     expect(lines).toHaveLength(6);
     const outputs: string[] = [];
     for (const line of lines) {
-      if (line.startsWith('npx civicos approve ')) {
+      if (line.includes('npx civicos approve ')) {
         // The draft must be waiting for its decision first (the run line before starts it).
         await eventually(async () => (await bash('npx civicos approval list')).stdout.includes('comms-draft:giving-tuesday-2026'), { what: 'the comms draft waiting for approval', timeoutMs: 60_000, intervalMs: 500 });
       }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { containsSecret, redactSecrets, redactValue, SECRET_KINDS } from '../common/redact';
-import { secretSamples } from './support/secret-samples';
+import { validateInferencePayload } from '../common/contract';
+import { containsSecret, isSecretKeyName, redactSecrets, redactValue, SECRET_KINDS } from '../common/redact';
+import { secretSamples, secretVariants } from './support/secret-samples';
 
 const samples = secretSamples();
+const variants = secretVariants();
 
 describe('secret redaction', () => {
   it('knows more than 20 secret formats', () => {
@@ -42,5 +44,89 @@ describe('secret redaction', () => {
     'Run ask-a-question-about-the-budget-report and task-force-summary-2026 notes.',
   ])('leaves ordinary text alone: %s', (text) => {
     expect(redactSecrets(text)).toBe(text);
+  });
+
+  it.each(variants.map((s) => [s.format, s] as const))('redacts the variant: %s', (_format, sample) => {
+    const redacted = redactSecrets(sample.line);
+    expect(redacted).not.toContain(sample.value);
+    for (const form of [encodeURIComponent(sample.value), encodeURIComponent(encodeURIComponent(sample.value)), sample.value.replaceAll('/', '\\/')]) expect(redacted).not.toContain(form);
+    for (let i = 0; i + 12 <= sample.value.length; i += 6) expect(redacted).not.toContain(sample.value.slice(i, i + 12));
+    expect(containsSecret(sample.line)).toBe(true);
+  });
+
+  it('replaces whatever sits under a secret-named key, nested, in any spelling; counters named like tokens stay', () => {
+    const value = {
+      user: 'ops',
+      password: 'correct horse battery staple',
+      db: { apiKey: 'abcdefgh', 'X-Api-Key': 'plainword', nested: [{ client_secret: 'letters' }, { refresh_token: 12345678 }] },
+      headers: { Authorization: 'letmein', cookie: 'sid=abc' },
+      usage: { max_tokens: 600, promptTokens: 12, tokensPerSecond: 3.5 },
+      secret: { deeper: 'hidden words' },
+      token: '',
+    };
+    const out = JSON.stringify(redactValue(value));
+    for (const hidden of ['correct horse', 'abcdefgh', 'plainword', 'letters', '12345678', 'letmein', 'sid=abc', 'hidden words']) expect(out).not.toContain(hidden);
+    expect(out).toContain('"user":"ops"');
+    expect(out).toContain('"usage":{"max_tokens":600,"promptTokens":12,"tokensPerSecond":3.5}');
+    expect(out).toContain('"token":""');
+  });
+
+  it.each([
+    ['password', true],
+    ['db.password', true],
+    ['apiKey', true],
+    ['X-Api-Key', true],
+    ['refresh_token', true],
+    ['webhookSecret', true],
+    ['max_tokens', false],
+    ['promptTokens', false],
+    ['idempotency_key', false],
+    ['secretary', false],
+  ] as const)('secret key name %s → %s', (key, secret) => {
+    expect(isSecretKeyName(key)).toBe(secret);
+  });
+
+  it.each([
+    'Use 100%25 of the match: every EUR 1 becomes EUR 2 (see https://civicos.example/give?utm=%2Fspring%2F2026).',
+    '{"note":"https:\\/\\/civicos.example\\/donate","max_tokens":600}',
+    'The __quarterly__ report and the _draft_ budget are attached.',
+    '{"token_budget": "ample", "secret_santa": "Friday"}',
+  ])('leaves ordinary encoded or emphasised text alone: %s', (text) => {
+    expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe('identifiers that look like secrets are refused at validation', () => {
+  const base = {
+    agent_id: 'donor-digest',
+    calling_skill: 'summarise',
+    model: 'local/qwen-14b',
+    priority: 'normal',
+    system_prompt: '',
+    user_prompt: 'hi',
+    max_tokens: 10,
+    callback: 'none',
+    lane: 'experimental',
+    experiment_tag: 'exp-1',
+    success_criteria: 'answers',
+  };
+  const ghp = samples.find((s) => s.format === 'github classic token')!.value;
+  const akia = samples.find((s) => s.format === 'aws access key id')!.value;
+  const openai = samples.find((s) => s.format === 'openai legacy key')!.value;
+  it.each([
+    ['agent_id', ghp],
+    ['calling_skill', `${akia}_bot`],
+    ['idempotency_key', `run:${openai}`],
+    ['experiment_tag', `x_${openai.toLowerCase()}`.slice(0, 60)],
+  ])('%s', (field, value) => {
+    const result = validateInferencePayload({ ...base, [field]: value });
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems.join('\n')).toMatch(new RegExp(`^${field}: looks like a secret`, 'm'));
+    expect(problems.join('\n')).not.toContain(value);
+  });
+
+  it('accepts ordinary identifiers', () => {
+    expect(validateInferencePayload({ ...base, idempotency_key: 'donor-digest:2026-11-28', calling_skill: 'token-budget.check' }).ok).toBe(true);
   });
 });

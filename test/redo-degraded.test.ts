@@ -26,7 +26,7 @@ beforeAll(async () => {
   // No usable cloud (its key variable is unset), and never the internet.
   const m = JSON.parse(JSON.stringify(DEFAULT_ROUTING_MATRIX)) as RoutingMatrixInput;
   m.providers['cloud-openai']!.baseUrl = 'http://127.0.0.1:9/v1';
-  m.providers['cloud-openai']!.apiKeyEnv = 'CIVICOS_TEST_REDO_UNSET_KEY';
+  m.providers['cloud-openai']!.apiKeyEnv = 'CIVICOS_CLOUD_KEY_TEST_REDO_UNSET';
   new RoutingStore(platform.env.dataDir).set(m, 'test');
 });
 afterAll(async () => {

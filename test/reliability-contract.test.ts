@@ -56,7 +56,7 @@ describe('workflow reliability contracts', () => {
   it('the workflow worker refuses to start on a bad contract', async () => {
     const bad = broken((c) => ((c.retry as Record<string, unknown>).maximumAttempts = 0));
     // Validation happens before any connection is used.
-    await expect(createWorkflowWorker({ connection: undefined as never, namespace: 'x', deps: undefined as never, contracts: [bad] })).rejects.toThrow(
+    await expect(createWorkflowWorker({ connection: undefined as never, namespace: 'x', deps: undefined as never, dataConverter: undefined, contracts: [bad] })).rejects.toThrow(
       /workflow "donor-digest": retry\.maximumAttempts: must be at least 1/,
     );
   });

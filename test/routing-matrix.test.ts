@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RoutingMatrixError, RoutingStore } from '../stores/routing-store';
 import { decideCloud } from '../common/cloud-policy';
 import { qualityGateFailure } from '../common/quality-gate';
-import { resolveChain, validateRoutingMatrix, type RoutingMatrix } from '../common/routing-matrix';
+import { providerHostProblems, resolveChain, validateRoutingMatrix, type ProviderHostPolicy, type RoutingMatrix } from '../common/routing-matrix';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 
 const matrix = (): RoutingMatrix => {
@@ -48,12 +48,33 @@ describe('routing matrix: validation names the field', () => {
     ['unknown default provider', (m) => (m.defaultProvider = 'ghost'), /defaultProvider: "ghost" is not a provider/],
     ['negative budget', (m) => (m.cloud.monthlyBudgetUsd = -1), /cloud\.monthlyBudgetUsd/],
     ['unknown field', (m) => (m.colour = 'blue'), /colour|Unrecognized key/i],
+    ['a key variable outside the prefix', (m) => (m.providers['cloud-openai'].apiKeyEnv = 'TEMPORAL_API_KEY'), /providers\.cloud-openai\.apiKeyEnv: must name a variable starting CIVICOS_CLOUD_KEY_/],
+    ['a key variable that is any env var', (m) => (m.providers['cloud-openai'].apiKeyEnv = 'AWS_SECRET_ACCESS_KEY'), /apiKeyEnv: must name a variable starting CIVICOS_CLOUD_KEY_/],
+    ['cloud over plain http', (m) => (m.providers['cloud-openai'].baseUrl = 'http://api.openai.com/v1'), /providers\.cloud-openai\.baseUrl: a cloud provider must use https:\/\//],
+    ['credentials in a provider URL', (m) => (m.providers['llamacpp-pilot'].baseUrl = 'http://pilot:s3cr3t-PASS@127.0.0.1:8081/v1'), /providers\.llamacpp-pilot\.baseUrl: must not carry credentials/],
   ])('refuses %s', (_name, mutate, message) => {
     const m = clone(DEFAULT_ROUTING_MATRIX) as Loose;
     mutate(m);
     const result = validateRoutingMatrix(m);
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.problems.join('\n')).toMatch(message);
+    expect(result.ok ? '' : result.problems.join('\n')).not.toContain('s3cr3t');
+  });
+
+  it.each<[string, (m: Loose) => void, ProviderHostPolicy, RegExp | undefined]>([
+    ['a local pilot on loopback', () => undefined, { localHosts: [], allowLoopbackHttpCloud: false }, undefined],
+    ['a local pilot off the machine', (m) => (m.providers['llamacpp-pilot'].baseUrl = 'http://203.0.113.9:8081/v1'), { localHosts: [], allowLoopbackHttpCloud: false }, /providers\.llamacpp-pilot\.baseUrl: a local provider must be on loopback or on a host listed in CIVICOS_LOCAL_PROVIDER_HOSTS \(203\.0\.113\.9 is neither\)/],
+    ['a local pilot on an allow-listed LAN host', (m) => (m.providers['llamacpp-pilot'].baseUrl = 'http://gpu-a.lan:8081/v1'), { localHosts: ['gpu-a.lan'], allowLoopbackHttpCloud: false }, undefined],
+    ['the cloud simulator on loopback http without the dev/test allowance', (m) => (m.providers['cloud-openai'].baseUrl = 'http://127.0.0.1:9999/v1'), { localHosts: [], allowLoopbackHttpCloud: false }, /providers\.cloud-openai\.baseUrl: a cloud provider must use https:\/\/; plain http on loopback is for the dev\/test simulator only/],
+    ['the cloud simulator on loopback http with the allowance', (m) => (m.providers['cloud-openai'].baseUrl = 'http://127.0.0.1:9999/v1'), { localHosts: [], allowLoopbackHttpCloud: true }, undefined],
+  ])('host policy: %s', (_name, mutate, policy, problem) => {
+    const m = clone(DEFAULT_ROUTING_MATRIX) as Loose;
+    mutate(m);
+    const v = validateRoutingMatrix(m);
+    expect(v.ok, v.ok ? '' : v.problems.join('; ')).toBe(true);
+    const problems = v.ok ? providerHostProblems(v.value, policy) : [];
+    if (problem) expect(problems.join('\n')).toMatch(problem);
+    else expect(problems).toEqual([]);
   });
 
   it('accepts the pilot in prod once a promotion record exists', () => {
@@ -76,9 +97,21 @@ describe('cloud policy: every combination', () => {
     [false, true, true, true, 'local_gate_failed'],
     [true, true, true, true, 'premium_task_class'],
   ])('premium=%s localFailed=%s director=%s → allowed=%s (%s)', (premium, localFailed, asked, allowed, reason) => {
-    const decision = decideCloud({ taskClass: premium ? 'premium_synthesis' : 'summary', premiumTaskClasses: ['premium_synthesis'], localFailed, directorRequest: asked ? director : undefined });
+    const decision = decideCloud({ taskClass: premium ? 'premium_synthesis' : 'summary', premiumTaskClasses: ['premium_synthesis'], localFailed, directorRequest: asked ? director : undefined, directors: ['director.okafor'] });
     expect(decision.allowed).toBe(allowed);
     expect(decision.reason).toBe(reason);
+  });
+
+  it('a director_request needs a director listed in CIVICOS_DIRECTORS; the reason is redacted and capped', () => {
+    const key = ['sk', 'proj', 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6'].join('-');
+    const base = { taskClass: 'summary', premiumTaskClasses: [], localFailed: false };
+    const unlisted = decideCloud({ ...base, directorRequest: { requested_by: 'intern.bob', reason: 'please' }, directors: ['director.okafor'] });
+    expect(unlisted).toMatchObject({ allowed: false, reason: 'not_eligible' });
+    expect(unlisted.detail).toMatch(/director_request by intern\.bob refused: not a director listed in CIVICOS_DIRECTORS/);
+    const listed = decideCloud({ ...base, directorRequest: { requested_by: 'director.okafor', reason: `use ${key} ${'x'.repeat(600)}` }, directors: ['director.okafor'] });
+    expect(listed.allowed).toBe(true);
+    expect(listed.detail).not.toContain(key.slice(0, 12));
+    expect(listed.detail.length).toBeLessThan(300);
   });
 });
 

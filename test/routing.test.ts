@@ -36,7 +36,7 @@ const logLines: string[] = [];
 function testMatrix(overrides: (m: RoutingMatrixInput) => void = () => undefined): RoutingMatrixInput {
   const m = JSON.parse(JSON.stringify(DEFAULT_ROUTING_MATRIX)) as RoutingMatrixInput;
   m.providers['cloud-openai']!.baseUrl = cloud.url;
-  m.providers['cloud-openai']!.apiKeyEnv = 'CIVICOS_TEST_CLOUD_KEY';
+  m.providers['cloud-openai']!.apiKeyEnv = 'CIVICOS_CLOUD_KEY_TEST_ROUTING';
   m.providers['llamacpp-pilot']!.baseUrl = pilot.url;
   overrides(m);
   return m;
@@ -77,7 +77,7 @@ async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 beforeAll(async () => {
-  process.env.CIVICOS_TEST_CLOUD_KEY = CLOUD_KEY;
+  process.env.CIVICOS_CLOUD_KEY_TEST_ROUTING = CLOUD_KEY;
   temporal = await connectTest({ namespace: 'test-routing' });
   ollama = await startOllamaSimulator({ parallel: 2, tokensPerSecond: 0 });
   cloud = await startOpenAISimulator({ apiKey: CLOUD_KEY });
@@ -87,7 +87,7 @@ beforeAll(async () => {
     if (/"level":"(warn|error)"/.test(line)) process.stderr.write(`${line}\n`);
   });
   receiver = await startAlertReceiver();
-  platform = await startPlatform(temporal, [{ name: 'routing-host', url: ollama.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url } });
+  platform = await startPlatform(temporal, [{ name: 'routing-host', url: ollama.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_ALERT_WEBHOOK: receiver.url, CIVICOS_CALLBACK_HOSTS: '127.0.0.1', CIVICOS_DIRECTORS: 'director.okafor,director.mensah' } });
   store = new RoutingStore(platform.env.dataDir);
 });
 beforeEach(() => {
@@ -102,7 +102,7 @@ afterAll(async () => {
   await pilot?.close();
   await receiver?.close();
   await temporal?.close();
-  delete process.env.CIVICOS_TEST_CLOUD_KEY;
+  delete process.env.CIVICOS_CLOUD_KEY_TEST_ROUTING;
 });
 
 describe('routing through the matrix (real Temporal, simulated Ollama and cloud)', () => {
@@ -158,6 +158,15 @@ describe('routing through the matrix (real Temporal, simulated Ollama and cloud)
     expect(result.costUsd).toBeGreaterThan(0);
     const allowed = readRoutingEvents(platform.env.dataDir).find((e) => e.workflowId === workflowId && e.kind === 'cloud_allowed');
     expect(allowed).toMatchObject({ reason: 'local_gate_failed', taskClass: 'summary' });
+  });
+
+  it('refuses cloud for a director_request by someone not listed in CIVICOS_DIRECTORS, recording why', async () => {
+    const before = cloud.requests.length;
+    const { handle, workflowId } = await submitInference(temporal.client, payload({ model: 'cloud/premium', director_request: { requested_by: 'intern.bob', reason: 'board pack tonight' } }));
+    expect((await failure(handle.result())).type).toBe('AllRoutesFailed');
+    const refusal = readRoutingEvents(platform.env.dataDir).find((e) => e.workflowId === workflowId && e.kind === 'cloud_refused');
+    expect(refusal?.detail).toMatch(/director_request by intern\.bob refused: not a director listed in CIVICOS_DIRECTORS/);
+    expect(cloud.requests.length).toBe(before);
   });
 
   it('refuses cloud without premium class, failed local or director, and logs the refusal', async () => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { formatScheduleRows, listSchedules } from '../client/schedules';
 import type { ScheduleDefinitionInput } from '../common/schedule-definition';
 import { freePort, startDevServer, type DevServer } from '../deploy/temporal/dev-server';
-import { eventually } from './support/temporal';
+import { eventually, testDataConverter } from './support/temporal';
 
 /**
  * A firing the server could not run within the catch-up window (it was down) is counted as missed
@@ -38,7 +38,7 @@ const definition: ScheduleDefinitionInput = {
 async function start(port: number): Promise<Client> {
   server = await startDevServer({ temporalPath: inject('temporalCliPath'), port, namespace: 'default', dbFile: path.join(dir, 'temporal.sqlite') });
   connection = await Connection.connect({ address: server.address });
-  return new Client({ connection, namespace: 'default' });
+  return new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
 }
 
 describe('schedule health', () => {

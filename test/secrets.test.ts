@@ -9,7 +9,7 @@ import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama
 import { startAlertReceiver } from './support/alert-receiver';
 import { startPlatform } from './support/platform';
 import { secretSamples } from './support/secret-samples';
-import { connectTest, type TestTemporal } from './support/temporal';
+import { connectTest, decryptedDeep, type TestTemporal } from './support/temporal';
 
 let temporal: TestTemporal;
 let sim: OllamaSimulator;
@@ -93,7 +93,10 @@ describe('secrets never leave the process (real Temporal, simulated Ollama)', ()
     expectNoSecrets(logs, 'log lines');
 
     expectNoSecrets(filesUnder(path.join(platform.env.dataDir, 'outputs')).map((f) => fs.readFileSync(f, 'utf8')).join('\n'), 'outputs');
-    const history = historyText((await handle.fetchHistory()).events);
+    // Stored encrypted; decrypted, the history still holds no secret (they were redacted before it).
+    const stored = (await handle.fetchHistory()).events;
+    expectNoSecrets(historyText(stored), 'workflow history as stored');
+    const history = historyText(await decryptedDeep(stored));
     expect(history).toMatch(/request failed \(jwt\): session cookie \[REDACTED:jwt\]/);
     expectNoSecrets(history, 'workflow history');
 

@@ -16,13 +16,15 @@ afterAll(() => {
 
 describe('npm start (the real command, as a subprocess)', () => {
   it('prints human lines on stdout, JSON logs into the data dir, and stops cleanly on Ctrl-C', { timeout: 240_000 }, async () => {
-    const [port, uiPort] = [await freePort(), await freePort()];
+    const [port, uiPort, codecPort] = [await freePort(), await freePort(), await freePort()];
+    // A newcomer has no codec keys: npm start generates a dev key into the data dir and says so.
+    const { CIVICOS_CODEC_KEYS: _testKeys, ...inherited } = process.env;
     const child = spawn('npm', ['start'], {
       cwd: REPO_ROOT,
       // Its own process group: Ctrl-C in a terminal signals the whole group (npm, tsx, node).
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CIVICOS_OLLAMA_MODE: 'simulator', CIVICOS_DATA_DIR: dataDir, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, CIVICOS_TEMPORAL_UI_PORT: String(uiPort), CIVICOS_METRICS_PORT: '0', CIVICOS_LOG_LEVEL: 'info' },
+      env: { ...inherited, CIVICOS_CODEC_PORT: String(codecPort), CIVICOS_OLLAMA_MODE: 'simulator', CIVICOS_DATA_DIR: dataDir, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, CIVICOS_TEMPORAL_UI_PORT: String(uiPort), CIVICOS_METRICS_PORT: '0', CIVICOS_LOG_LEVEL: 'info' },
     });
     let stdout = '';
     let stderr = '';
@@ -37,6 +39,13 @@ describe('npm start (the real command, as a subprocess)', () => {
       const logFile = path.join(dataDir, 'logs', 'civicos.log');
       expect(stdout).toContain(`Logs:     ${logFile}`);
       expect(stdout).toMatch(/^Result: {3}completed on simulator \(SIMULATED Ollama\)/m);
+      const keyFile = path.join(dataDir, 'codec-keys.json');
+      expect(stdout).toContain(`Codec:    payloads encrypted (AES-256-GCM) with a DEV key generated into ${keyFile} (set CIVICOS_CODEC_KEYS for real keys)`);
+      expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect(stdout).toContain(`(decodes payloads through the codec server at http://127.0.0.1:${codecPort})`);
+      // The codec server answers the UI's preflight, from the UI's origin only.
+      const preflight = await fetch(`http://127.0.0.1:${codecPort}/decode`, { method: 'OPTIONS', headers: { Origin: `http://127.0.0.1:${uiPort}`, 'Access-Control-Request-Method': 'POST' } });
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(`http://127.0.0.1:${uiPort}`);
       for (const line of stdout.split('\n')) expect(line.startsWith('{'), `JSON on stdout: ${line.slice(0, 120)}`).toBe(false);
       // Warnings still reach the terminal, one short line each; never a JSON blob or the bundle report.
       expect(stderr).toMatch(/^warn: using the Ollama simulator: replies are synthetic$/m);

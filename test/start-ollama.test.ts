@@ -14,12 +14,12 @@ let fakeBin: string;
 const started: number[] = [];
 
 /** Runs start-ollama.sh with a stand-in `ollama serve` (answers /api/version, closes each connection first). */
-function startOllama(port: number): Promise<{ code: number; out: string; pid?: number }> {
+function startOllama(port: number, bin = fakeBin): Promise<{ code: number; out: string; stdout: string; pid?: number }> {
   return new Promise((resolve) => {
-    execFile('bash', [script], { env: { ...process.env, OLLAMA_BIN: fakeBin, OLLAMA_PORT: String(port), CIVICOS_CACHE_DIR: tmp, OLLAMA_START_TIMEOUT: '20' } }, (error, stdout, stderr) => {
+    execFile('bash', [script], { env: { ...process.env, OLLAMA_BIN: bin, OLLAMA_PORT: String(port), CIVICOS_CACHE_DIR: tmp, OLLAMA_START_TIMEOUT: '20' } }, (error, stdout, stderr) => {
       const pid = Number(/OLLAMA_PID=(\d+)/.exec(stdout)?.[1]) || undefined;
       if (pid) started.push(pid);
-      resolve({ code: error ? Number(error.code ?? 1) : 0, out: `${stdout}${stderr}`, pid });
+      resolve({ code: error ? Number(error.code ?? 1) : 0, out: `${stdout}${stderr}`, stdout, pid });
     });
   });
 }
@@ -78,5 +78,20 @@ describe('deploy/ollama/start-ollama.sh', () => {
     } finally {
       await new Promise((resolve) => listener.close(resolve));
     }
+  });
+
+  it('prints exports that eval back to the same values when the binary path has spaces, quotes and $(…)', async () => {
+    const odd = path.join(tmp, `it's a "dir" $(touch pwned) \`x\``);
+    fs.mkdirSync(odd, { recursive: true });
+    const bin = path.join(odd, 'ollama');
+    fs.copyFileSync(fakeBin, bin);
+    fs.chmodSync(bin, 0o755);
+    const port = await freePort();
+    const result = await startOllama(port, bin);
+    expect(result.code, result.out).toBe(0);
+    // The way .ci/run uses it: eval the output, then read the variables back.
+    const read = execFileSync('bash', ['-c', 'eval "$1" && printf "%s\\n%s\\n%s" "$OLLAMA_BIN" "$OLLAMA_HOST" "$OLLAMA_PID"', 'eval-probe', result.stdout], { cwd: tmp, encoding: 'utf8' });
+    expect(read.split('\n')).toEqual([bin, `127.0.0.1:${port}`, String(result.pid)]);
+    expect(fs.existsSync(path.join(tmp, 'pwned')), 'a command substitution in the path ran').toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import type { InferenceResult } from '../common/inference';
 import { logger } from '../platform/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { startPlatform } from './support/platform';
-import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
+import { connectTest, decodedJson, eventually, uniqueId, type TestTemporal } from './support/temporal';
 import { startInferenceProcess, stopProcess } from './support/worker-process';
 
 const request = (overrides: Partial<InferencePayloadInput> = {}): InferencePayloadInput => ({
@@ -51,8 +51,7 @@ describe('an inference worker killed mid-generation (SIGKILL)', () => {
     child = await startInferenceProcess(temporal, [{ name: 'doomed-host', url: sim.url, slots: 1 }], platform.env.dataDir);
     const { handle, workflowId } = await submitInference(temporal.client, request());
     const heartbeat = await eventually(async () => {
-      const data = (await handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
-      const details = data ? (JSON.parse(Buffer.from(data).toString()) as { outputTokens: number }) : undefined;
+      const details = await decodedJson<{ outputTokens: number }>((await handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]);
       return details && details.outputTokens >= 3 ? details : undefined;
     }, { what: 'tokens streaming in the child worker' });
     await stopProcess(child, 'SIGKILL');

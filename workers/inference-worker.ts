@@ -1,4 +1,5 @@
-import type { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { redactingInterceptors } from './redacting-interceptor';
 import { Worker } from '@temporalio/worker';
 import { createInferenceActivities, type AlertSink, type Ledger, type ModelHostTarget } from '../activities';
 import { HostHealth } from '../activities/inference/host-health';
@@ -32,6 +33,8 @@ export interface InferenceWorkerOptions {
   modelCalls?: ModelCallPolicy;
   /** Liveness probe period of a call waiting for tokens (default 3 s). */
   probeIntervalMs?: number;
+  /** The project's encrypting converter (codec/); every Worker has it. */
+  dataConverter: WorkerOptions['dataConverter'];
 }
 
 export interface InferenceWorkers {
@@ -79,8 +82,10 @@ export async function createInferenceWorkers(options: InferenceWorkerOptions): P
         namespace: options.namespace,
         taskQueue: laneQueue(lane),
         identity: `civicos-inference/${options.host.name}/${lane}`,
+        dataConverter: options.dataConverter,
         activities,
-        interceptors: { activity: [tracingActivityInterceptor] },
+        // Tracing outermost: its span records a failure after the redactor has cleaned it.
+        interceptors: { activity: [tracingActivityInterceptor, ...(redactingInterceptors.activity ?? [])] },
         tuner: {
           activityTaskSlotSupplier: budget.supplier(lane),
           workflowTaskSlotSupplier: fixed,

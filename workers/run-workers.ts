@@ -1,5 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { dataConverterFor } from '../platform/codec';
 import { AlertSender, FileLedger, type ModelHostTarget } from '../activities';
 import type { PlatformEnv } from '../platform/env';
 import type { JsonLogger } from '../platform/logger';
@@ -37,11 +39,13 @@ type Cleanup = () => Promise<void> | void;
  * (unless `workflows: false`), and one inference worker per model host.
  */
 export async function runWorkers(options: RunWorkersOptions): Promise<RunningWorkers> {
+  // Every worker encrypts what it sends and decrypts what it reads (a bad key stops the start here).
+  const dataConverter = dataConverterFor(options.env);
   const connection = await NativeConnection.connect({ address: options.env.temporalAddress });
   const workers: Worker[] = [];
   const cleanups: Cleanup[] = [];
   try {
-    await createWorkers(options, connection, workers, cleanups);
+    await createWorkers(options, connection, dataConverter, workers, cleanups);
   } catch (error) {
     // A refused start (e.g. a bad reliability contract) must not leave connections open.
     for (const cleanup of cleanups) await cleanup();
@@ -61,22 +65,22 @@ export async function runWorkers(options: RunWorkersOptions): Promise<RunningWor
   };
 }
 
-async function createWorkers(options: RunWorkersOptions, connection: NativeConnection, workers: Worker[], cleanups: Cleanup[]): Promise<void> {
+async function createWorkers(options: RunWorkersOptions, connection: NativeConnection, dataConverter: DataConverter, workers: Worker[], cleanups: Cleanup[]): Promise<void> {
   const { env, logger } = options;
   const alerts = new AlertSender({ logger, webhook: env.alertWebhook });
   if (options.workflows !== false) {
     const monitorConnection = await Connection.connect({ address: env.temporalAddress });
     cleanups.push(() => monitorConnection.close());
-    const client = new Client({ connection: monitorConnection, namespace: env.namespace });
+    const client = new Client({ connection: monitorConnection, namespace: env.namespace, dataConverter });
     const sloSources = async (): Promise<SloSources> => ({
       client,
       dataDir: env.dataDir,
       laneStats: (lane) => describeLaneStats(connection, env.namespace, lane),
       approvals: async () => (await pendingApprovals(client, WORKFLOW_NAMES.filter((name) => contractFor(name).approval))).map((p) => ({ workflowId: p.workflowId, jobType: p.jobType, since: p.since })),
     });
-    workers.push(await createWorkflowWorker({ connection, namespace: env.namespace, deps: { logger, alerts, dataDir: env.dataDir, sloSources }, workflowBundle: options.workflowBundle }));
+    workers.push(await createWorkflowWorker({ connection, namespace: env.namespace, deps: { logger, alerts, dataDir: env.dataDir, callbackHosts: env.callbackHosts, directors: env.directors, approvers: env.approvers, sloSources }, workflowBundle: options.workflowBundle, dataConverter }));
     // Cloud and pilot calls: the provider keys live with the workflow worker, so their queues are served here.
-    workers.push(...(await createProviderWorkers({ connection, namespace: env.namespace, matrix: new RoutingStore(env.dataDir).current().matrix, dataDir: env.dataDir, logger })));
+    workers.push(...(await createProviderWorkers({ connection, namespace: env.namespace, matrix: new RoutingStore(env.dataDir).current().matrix, dataDir: env.dataDir, hostPolicy: env.providerHosts, logger, dataConverter })));
     const monitor = startQueueMonitor({ client, policy: env.queue, alerts, logger });
     const sloMonitor = startSloMonitor({ sources: sloSources, alerts, logger });
     cleanups.unshift(monitor.stop, sloMonitor.stop);
@@ -98,6 +102,7 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
       watchIntervalMs: Math.min(1_000, env.queue.monitorIntervalMs),
       alerts,
       modelCalls: env.modelCalls,
+      dataConverter,
     });
     workers.push(...inference.workers);
     cleanups.push(inference.stopWatching);

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { redactingInterceptors } from './redacting-interceptor';
 import { createActivities, type ActivityDeps } from '../activities';
 import { tracingActivityInterceptor } from '../platform/tracing';
 import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
@@ -13,6 +14,8 @@ export interface WorkflowWorkerOptions {
   taskQueue?: string;
   /** A pre-built bundle (tests build it once); otherwise the workflows barrel is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The project's encrypting converter (codec/); every Worker has it. */
+  dataConverter: WorkerOptions['dataConverter'];
   /** The reliability contracts to validate before starting (default: the registered ones). */
   contracts?: readonly unknown[];
 }
@@ -26,9 +29,11 @@ export async function createWorkflowWorker(options: WorkflowWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
     identity: 'civicos-workflows',
+    dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    // A pre-built bundle has the workflow interceptor modules built in (bundleWorkflowCode).
-    interceptors: { ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules() }), activity: [tracingActivityInterceptor] },
+    // A pre-built bundle has the workflow interceptor modules built in (bundleWorkflowCode). Tracing outermost:
+    // its span records an activity failure after the redactor has cleaned it.
+    interceptors: { ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules() }), activity: [tracingActivityInterceptor, ...(redactingInterceptors.activity ?? [])] },
     activities: createActivities(options.deps),
   });
 }

@@ -1,14 +1,16 @@
 import { condition, defineQuery, defineUpdate, setHandler } from '@temporalio/workflow';
+import { approvalRefusal } from '../common/approvers';
 
 /**
  * Human approval before an irreversible external action (sending comms, submitting a grant).
  * `approve` / `reject` are Temporal Updates: the caller learns at once whether its decision was
  * accepted, and the decision (who, why) is recorded in the workflow history. The validator
- * refuses a decision that is anonymous, unexplained or too early/late, so a refused decision
- * leaves no trace in history. Shared by workflows and the client.
+ * refuses a decision that is anonymous, unexplained or too early/late, from someone not on the
+ * action's approver list, or an approval by the draft's own author, so a refused decision leaves
+ * no trace in history. Shared by workflows and the client.
  */
 export interface ApprovalCommand {
-  /** Who decides: a person's name or handle. */
+  /** Who decides: the deciding client's identity (client/approvals.ts sends it, not a free choice). */
   by: string;
   /** Why: required for a rejection, recommended for an approval. */
   reason: string;
@@ -28,6 +30,10 @@ export interface ApprovalRequest {
   summary: string;
   /** The full text that will go out. */
   preview: string;
+  /** Who started the run that made the draft (its client identity); they cannot approve it. */
+  draftedBy: string | null;
+  /** Who may decide (configured per action; read through an activity, so it is in history). */
+  approvers: string[];
 }
 
 export type ApprovalStatus =
@@ -63,6 +69,8 @@ export function installApprovalGate(): ApprovalGate {
     if (status.state === 'not-requested') throw new Error('not awaiting approval yet: the draft is still being prepared');
     if (status.state === 'decided') throw new Error(`already ${status.decision.decision} by ${status.decision.by}: ${status.decision.reason}`);
     if (status.state === 'expired') throw new Error(`the approval window closed at ${status.deadline}; nothing was sent`);
+    const refusal = approvalRefusal(status.request, kind, command.by);
+    if (refusal) throw new Error(refusal);
   };
   const decide = (decision: ApprovalDecision['decision']) => (command: ApprovalCommand): ApprovalDecision => {
     if (status.state !== 'pending') throw new Error(`not awaiting approval (${status.state})`);

@@ -53,6 +53,7 @@ export interface CivicRun<N extends WorkflowName> {
   date: string;
   loadSource: CivicActivities['loadSource'];
   sendMessage: CivicActivities['sendMessage'];
+  approversFor: CivicActivities['approversFor'];
   /** Redacted prompts through `infer()`, then the contract's fallback path. */
   generate(request: GenerateRequest): Promise<ModelReply>;
   /** Writes the (redacted) outputs and moves the `latest` pointer; `workflow` and `workflowId` are added to the data. */
@@ -126,6 +127,7 @@ function createRun<N extends WorkflowName>(contract: WorkflowContract, name: N, 
     date,
     loadSource: activities.loadSource,
     sendMessage: activities.sendMessage,
+    approversFor: activities.approversFor,
     alert,
     generate: (request) => generate(contract, request, alert),
     writeOutput: (markdown, data) =>

@@ -54,9 +54,12 @@ export async function commsDraft(input: { campaignId: string; approvalTimeout?: 
     const contractTimeout = durationMs(run.contract.approval!.timeout);
     const timeoutMs = Math.min(contractTimeout, run.input.approvalTimeout ? durationMs(run.input.approvalTimeout) : contractTimeout);
     const recipients = campaign.recipients.join(', ');
+    const action = run.contract.approval!.action;
     const outcome = await gate.request(
       {
-        action: run.contract.approval!.action,
+        action,
+        draftedBy: run.input.requestedBy ?? null,
+        approvers: await run.approversFor(action),
         summary: `${campaign.channel} to ${recipients}: "${campaign.subject}"`,
         preview: `Subject: ${campaign.subject}\nTo: ${recipients}\n\n${body}`,
       },
@@ -90,8 +93,9 @@ export async function commsDraft(input: { campaignId: string; approvalTimeout?: 
       });
     }
 
+    const drafter = run.input.requestedBy ? ` (drafted by ${run.input.requestedBy})` : '';
     const decisionLine = decision
-      ? `**${decision.decision}** by ${decision.by} at ${decision.at}: ${decision.reason}`
+      ? `**${decision.decision}** by ${decision.by} at ${decision.at}: ${decision.reason}${drafter}`
       : `**expired**: no decision within ${Math.round(timeoutMs / 1000)}s; nothing was sent`;
     const markdown = [
       `# Comms draft: ${campaign.subject}`,
@@ -117,6 +121,7 @@ export async function commsDraft(input: { campaignId: string; approvalTimeout?: 
       body,
       outcome: result,
       decision,
+      draftedBy: run.input.requestedBy ?? null,
       outboxPath,
       generatedBy: generatedBy(reply),
     });

@@ -18,6 +18,7 @@ import {
 import {
   inferenceTimeoutMs,
   type HostDownDetails,
+  type RouteOverride,
   type RouteTarget,
   type FallbackReason,
   type FallbackRecord,
@@ -29,8 +30,9 @@ import {
 } from '../common/inference';
 import { laneQueue, PRIORITY_KEY, providerQueue } from '../common/lanes';
 import { qualityGateFailure } from '../common/quality-gate';
-import { resolveChain, type ResolvedRoute } from '../common/routing-matrix';
+import { resolveChain, type ResolvedRoute, type RoutingMatrix } from '../common/routing-matrix';
 import { FAILURE, MODEL_TIMEOUT, NON_RETRYABLE_INFERENCE_FAILURES, NON_RETRYABLE_PROVIDER_FAILURES, PROVIDER_FAILURE, WAIT_FAILURE } from '../common/failures';
+import { redactPayloadText } from '../common/payload-redaction';
 
 const workflowQueueRetry = { maximumAttempts: 5, initialInterval: 500 };
 const { recordQueueExpiry } = proxyActivities<QueueRecordActivities>({ startToCloseTimeout: 10_000, retry: workflowQueueRetry });
@@ -49,7 +51,8 @@ export function validateOrFail(payload: unknown): InferencePayload {
       details: [validation.problems],
     });
   }
-  return validation.value;
+  // A start that skipped the client (the `temporal` CLI) still keeps secrets out of activity inputs.
+  return redactPayloadText(validation.value);
 }
 
 function expiredInQueue(error: unknown): boolean {
@@ -163,6 +166,25 @@ function providerActivity(request: InferencePayload, provider: string, ttlMs: nu
   });
 }
 
+export interface InferOptions {
+  /**
+   * Serve the request on exactly this provider and model, with no fallback (the promotion gate's
+   * candidate and incumbent). Experimental lane only; the provider must be in the matrix.
+   */
+  route?: RouteOverride;
+}
+
+function overrideRoute(matrix: RoutingMatrix, request: InferencePayload, route: RouteOverride): ResolvedRoute {
+  const provider = matrix.providers[route.provider];
+  const refuse = (message: string): never => {
+    throw ApplicationFailure.create({ type: FAILURE.invalidPayload, message: `route override refused: ${message}`, nonRetryable: true });
+  };
+  if (request.lane !== 'experimental') refuse('only lane experimental may name a provider:model route');
+  if (!provider) refuse(`provider "${route.provider}" is not in the routing matrix; defined: ${Object.keys(matrix.providers).join(', ')}`);
+  if (!route.model) refuse('model is empty');
+  return { alias: route.alias ?? `${route.provider}:${route.model}`, provider: route.provider, kind: provider!.kind, placement: provider!.placement, model: route.model, lanes: provider!.lanes };
+}
+
 /**
  * The one way a workflow calls a model. Reads the routing matrix through an activity (so the
  * version is in history), then walks the alias's chain: lane permission, cloud policy, the call
@@ -170,11 +192,11 @@ function providerActivity(request: InferencePayload, provider: string, ttlMs: nu
  * queue, both with the request's priority key), and the quality gate. Each route left behind is recorded with a typed
  * reason. Experimental requests carry a queue TTL; one that expires is recorded, never dropped.
  */
-export async function infer(payload: unknown): Promise<InferenceResult> {
+export async function infer(payload: unknown, options: InferOptions = {}): Promise<InferenceResult> {
   const request = validateOrFail(payload);
   const { workflowId } = workflowInfo();
-  const { version, matrix } = await loadRoutingMatrix();
-  const chain = resolveChain(matrix, request.model);
+  const { version, matrix, directors } = await loadRoutingMatrix();
+  const chain = options.route ? [overrideRoute(matrix, request, options.route)] : resolveChain(matrix, request.model);
   const fallbacks: FallbackRecord[] = [];
   let localFailed = false;
   // An experimental request's TTL counts from here, across every time its call is scheduled again.
@@ -195,7 +217,7 @@ export async function infer(payload: unknown): Promise<InferenceResult> {
     }
     let cloudReason: string | undefined;
     if (route.placement === 'cloud') {
-      const decision = decideCloud({ taskClass: request.task_class, premiumTaskClasses: matrix.cloud.premiumTaskClasses, localFailed, directorRequest: request.director_request });
+      const decision = decideCloud({ taskClass: request.task_class, premiumTaskClasses: matrix.cloud.premiumTaskClasses, localFailed, directorRequest: request.director_request, directors });
       if (!decision.allowed) {
         await leave(route, index, 'policy_refused', decision.detail, 'cloud_refused');
         continue;

@@ -1,4 +1,6 @@
-import { CancellationScope, getExternalWorkflowHandle, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { callbackTargetProblem } from '../common/callback-targets';
+import { CALLBACK_FAILURE } from '../common/failures';
 import type { CivicActivities } from '../common/civic-activities';
 import type { CallbackActivities, InferenceResult } from '../common/inference';
 import type { InferencePayload } from '../common/contract';
@@ -7,7 +9,7 @@ import { describeFailure } from './civic-run';
 import { infer, validateOrFail } from './infer';
 import { ensureSearchAttributes } from './search-attributes';
 
-const { deliverCallback } = proxyActivities<CallbackActivities>({
+const { deliverCallback, describeCallbackTarget } = proxyActivities<CallbackActivities>({
   startToCloseTimeout: 30_000,
   retry: { maximumAttempts: 6, initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: 30_000 },
 });
@@ -53,6 +55,10 @@ async function serve(request: InferencePayload): Promise<InferenceResult> {
   ensureSearchAttributes([{ key: SA.Model, value: result.model }]);
   if (request.callback.startsWith('signal:')) {
     const [targetId, signalName] = request.callback.slice('signal:'.length).split('/') as [string, string];
+    // Only a workflow type that declares itself a callback target, with a signal it declares.
+    const target = await describeCallbackTarget({ workflowId: targetId });
+    const problem = callbackTargetProblem(targetId, target.workflowType, signalName);
+    if (problem) throw ApplicationFailure.create({ message: `callback refused: ${problem}`, type: CALLBACK_FAILURE.targetRefused, nonRetryable: true });
     await getExternalWorkflowHandle(targetId).signal(signalName, { workflowId: workflowInfo().workflowId, result });
   } else if (request.callback !== 'none') {
     await deliverCallback({ callback: request.callback, workflowId: workflowInfo().workflowId, result });

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { FileLedger, type InferenceRecord } from '../../activities';
+import { dataConverterFor } from '../../platform/codec';
+import { loadEnv } from '../../platform/env';
 import { submitInference, type Submission } from '../../client/submit-inference';
 import type { InferencePayloadInput } from '../../common/contract';
 import type { InferenceResult } from '../../common/inference';
@@ -29,7 +31,9 @@ export interface ChaosContext {
 
 export async function connectChaos(state: ClusterState, say: (line: string) => void = () => undefined): Promise<ChaosContext> {
   const connection = await Connection.connect({ address: temporalAddressOf(state) });
-  const client = new Client({ connection, namespace: state.namespace });
+  // The cluster workers' keys: CIVICOS_CODEC_KEYS, else the key file in the cluster's data dir.
+  const dataConverter = dataConverterFor({ codecKeys: loadEnv().codecKeys, dataDir: state.platform.dataDir }, { generateDevKey: true });
+  const client = new Client({ connection, namespace: state.namespace, dataConverter });
   return { state, client, runId: `chaos-${Date.now().toString(36)}`, say, close: () => connection.close() };
 }
 

@@ -13,6 +13,7 @@ import { installTelemetry } from '../../workers/telemetry';
 import { connectClient, webUiWorkflowUrl } from '../connection';
 import { admissionFromEnv } from '../admission';
 import { submitInference } from '../submit-inference';
+import { describeCodecKeys, startProjectCodecServer, uiOriginsFor } from './codec-server';
 import type { RegisterCommand } from './context';
 import { untilSignal } from './worker';
 
@@ -76,8 +77,13 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
   const signal = untilSignal();
   try {
     let uiBase = `http://127.0.0.1:${env.uiPort}`;
+    // Payloads are encrypted in history; the codec server lets the Web UI show them decoded.
+    const codec = await startProjectCodecServer(env, { port: env.codecPort, uiOrigins: uiOriginsFor(env.uiPort), generateDevKey: true, fallbackToFreePort: true });
+    stops.push(codec.server.close);
+    say(describeCodecKeys(codec.keys));
     if (await temporalAnswers(env.temporalAddress)) {
       say(`Temporal: using the server already answering at ${env.temporalAddress}`);
+      say(`          its Web UI decodes payloads only if started with --ui-codec-endpoint ${codec.server.url}`);
     } else {
       const cli = await locateTemporalCli();
       say(`Temporal: starting dev server (${cli.version.split('\n')[0]}) from ${cli.path}`);
@@ -86,6 +92,7 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
         temporalPath: cli.path,
         port,
         uiPort: env.uiPort,
+        codecEndpoint: codec.server.url,
         namespace: env.namespace,
         dbFile: path.join(env.dataDir, 'temporal', 'civicos-dev.sqlite'),
         logger,
@@ -104,7 +111,7 @@ export async function startCommand(env: PlatformEnv, logger: JsonLogger): Promis
 
     const client = await connectClient(env);
     const submission = await submitInference(client, firstWorkflowPayload(new Date()), admissionFromEnv(env, logger));
-    say(`Web UI:   ${uiBase}/namespaces/${env.namespace}/workflows`);
+    say(`Web UI:   ${uiBase}/namespaces/${env.namespace}/workflows (decodes payloads through the codec server at ${codec.server.url})`);
     say(`Workflow: ${submission.workflowId} (task queue civicos)`);
     say(`          ${webUiWorkflowUrl(uiBase, env.namespace, submission.workflowId)}`);
     const result = await submission.handle.result();

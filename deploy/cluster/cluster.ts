@@ -11,6 +11,7 @@ import { ensureTemporalDatabases, initPostgres, postgresPid, startPostgres, stop
 import { modelHostsEnv, REPO_ROOT, startSimulatedHost, startWorker, type SimulatedHost, type WorkerSpec } from './platform';
 import { installTemporalUi, startTemporalUi } from './temporal-ui';
 import { ensureNamespace, frontendAddress, installTemporalServer, setupSchemas, startTemporal, stopTemporal, TEMPORAL_SERVICES, type TemporalClusterConfig, type TemporalPorts, type TemporalService } from './temporal-server';
+import { resolveCodecKeys } from '../../platform/codec';
 
 const execFileAsync = promisify(execFile);
 
@@ -147,6 +148,8 @@ export function workerEnv(state: ClusterState, worker: ClusterState['platform'][
     CIVICOS_LOG_LEVEL: 'info',
     CIVICOS_MONITOR_INTERVAL_MS: '1000',
     ...(process.env.CIVICOS_ALERT_WEBHOOK ? { CIVICOS_ALERT_WEBHOOK: process.env.CIVICOS_ALERT_WEBHOOK } : {}),
+    // Payload keys: the caller's CIVICOS_CODEC_KEYS, else the key file platformUp made in the shared data dir.
+    ...(process.env.CIVICOS_CODEC_KEYS ? { CIVICOS_CODEC_KEYS: process.env.CIVICOS_CODEC_KEYS } : {}),
     ...extra,
   };
 }
@@ -208,6 +211,8 @@ async function uiUp(state: ClusterState, say: Say): Promise<void> {
 export const uiUrl = (state: ClusterState): string => `http://127.0.0.1:${state.ui.port}`;
 
 export async function platformUp(state: ClusterState, say: Say = () => undefined): Promise<void> {
+  // Every worker must encrypt with the same key: without CIVICOS_CODEC_KEYS, one generated into the shared data dir.
+  if (!process.env.CIVICOS_CODEC_KEYS) resolveCodecKeys(undefined, state.platform.dataDir, { generateDevKey: true });
   for (const host of state.platform.hosts) {
     if (isAlive(host.pid)) continue;
     host.pid = (await startSimulatedHost(host, logDir(state))).pid;

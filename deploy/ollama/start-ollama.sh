@@ -9,7 +9,7 @@
 #   OLLAMA_MODELS        model store (default: $CACHE/models)
 #   OLLAMA_NUM_PARALLEL  parallel requests per model (default 2)
 #   OLLAMA_START_TIMEOUT seconds to wait for GET /api/version (default 60)
-# stdout: only `export VAR=value` lines; logs (and the server's log path) go to stderr.
+# stdout: only `export VAR=value` lines, values shell-quoted (printf %q) for eval; logs (and the server's log path) go to stderr.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -69,4 +69,5 @@ until version="$(curl -fsS --max-time 2 "http://$OLLAMA_HOST/api/version" 2>/dev
   sleep 0.2
 done
 log "ready: $version (pid $pid)"
-printf 'export OLLAMA_HOST=%s\nexport OLLAMA_PID=%s\nexport OLLAMA_BIN=%s\n' "$OLLAMA_HOST" "$pid" "$OLLAMA_BIN"
+# The caller evals this: %q quotes each value for the shell (a path with spaces, quotes or `$(...)` stays data).
+printf 'export OLLAMA_HOST=%q\nexport OLLAMA_PID=%q\nexport OLLAMA_BIN=%q\n' "$OLLAMA_HOST" "$pid" "$OLLAMA_BIN"

@@ -54,6 +54,8 @@ export interface DevServerOptions {
   /** `undefined` runs headless (tests). */
   uiPort?: number;
   namespace: string;
+  /** The codec server the Web UI decodes payloads through (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
   /** SQLite file; `undefined` keeps state in memory (tests). */
   dbFile?: string;
   logger?: JsonLogger;
@@ -71,6 +73,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
+  if (options.uiPort !== undefined && options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
   for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);

@@ -7,6 +7,7 @@ import { clusterDir, clusterDown, clusterUp, loadState, temporalAddressOf } from
 import { isAlive } from '../../deploy/cluster/processes';
 import { TEMPORAL_SERVICES } from '../../deploy/cluster/temporal-server';
 import { locateTemporalCli } from '../../deploy/temporal/dev-server';
+import { TEST_CODEC_KEYS } from '../support/codec-key';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,6 +28,8 @@ export async function setup(project: { provide<K extends keyof ProvidedContext>(
   const before = loadState(dir);
   const wasUp = before !== undefined && TEMPORAL_SERVICES.every((s) => isAlive(before.temporal.pids[s]));
   const say = (line: string): void => void process.stderr.write(`[cluster] ${line}\n`);
+  // The cluster's workers and the test clients share the tests' payload key.
+  process.env.CIVICOS_CODEC_KEYS ??= TEST_CODEC_KEYS;
   const state = await clusterUp({ dir, say });
   startedHere = !wasUp;
   const cli = await locateTemporalCli();

@@ -34,7 +34,7 @@ describe('task-queue priority on the cluster (one partition per task queue)', ()
   it('runs priority-1 activities before priority-4 ones queued earlier', async () => {
     const probeQueue = uniqueId('priority-probe');
     const workflowQueue = uniqueId(WORKFLOW_TASK_QUEUE);
-    const workflowWorker = await Worker.create({ connection: env.native, namespace: env.namespace, taskQueue: workflowQueue, workflowBundle: env.workflowBundle });
+    const workflowWorker = await Worker.create({ connection: env.native, namespace: env.namespace, taskQueue: workflowQueue, workflowBundle: env.workflowBundle, dataConverter: env.dataConverter });
     await workflowWorker.runUntil(async () => {
       const handle = await env.client.workflow.start<typeof priorityProbe>('priorityProbe', {
         taskQueue: workflowQueue,
@@ -49,6 +49,7 @@ describe('task-queue priority on the cluster (one partition per task queue)', ()
       const activityWorker = await Worker.create({
         connection: env.native,
         namespace: env.namespace,
+        dataConverter: env.dataConverter,
         taskQueue: probeQueue,
         activities: {
           async probeTask(id: string) {

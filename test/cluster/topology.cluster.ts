@@ -48,17 +48,17 @@ describe('the local production topology', () => {
     // The official CLI against the cluster's frontend, filtering by our attributes.
     const { stdout } = await execFileAsync(inject('temporalCliPath'), [
       'workflow', 'list', '--address', `127.0.0.1:${state.temporal.ports.frontendGrpc}`, '--namespace', state.namespace,
-      '--query', `WorkflowId = "${workflowId}" AND Lane = "prod" AND Priority = "high" AND JobType = "inference-request" AND AgentId = "chaos-suite"`, '--output', 'json',
+      '--query', `WorkflowId = "${workflowId}" AND Lane = "prod" AND CivicPriority = "high" AND JobType = "inference-request" AND AgentId = "chaos-suite"`, '--output', 'json',
     ]);
     const listed = JSON.parse(stdout) as Array<{ execution: { workflowId: string }; searchAttributes?: { indexedFields?: Record<string, unknown> } }>;
     expect(listed.map((w) => w.execution.workflowId)).toEqual([workflowId]);
-    expect(Object.keys(listed[0]!.searchAttributes?.indexedFields ?? {})).toEqual(expect.arrayContaining(['Lane', 'Priority', 'JobType', 'AgentId', 'CallingSkill', 'Model']));
+    expect(Object.keys(listed[0]!.searchAttributes?.indexedFields ?? {})).toEqual(expect.arrayContaining(['Lane', 'CivicPriority', 'JobType', 'AgentId', 'CallingSkill', 'Model']));
     // The cluster's Web UI (its HTTP API, what its workflow list page calls) shows it with our attributes.
     const ui = await fetch(`${uiUrl(state)}/api/v1/namespaces/${state.namespace}/workflows?query=${encodeURIComponent(`WorkflowId = "${workflowId}" AND Lane = "prod"`)}`);
     const body = (await ui.json()) as { executions: Array<{ execution: { workflowId: string }; searchAttributes: { indexedFields: Record<string, { data: string }> } }> };
     expect(body.executions.map((e) => e.execution.workflowId)).toEqual([workflowId]);
     const decoded = Object.fromEntries(Object.entries(body.executions[0]!.searchAttributes.indexedFields).map(([k, v]) => [k, JSON.parse(Buffer.from(v.data, 'base64').toString()) as unknown]));
-    expect(decoded).toMatchObject({ Lane: 'prod', Priority: 'high', JobType: 'inference-request', AgentId: 'chaos-suite', CallingSkill: 'chaos', Model: 'qwen3:14b' });
+    expect(decoded).toMatchObject({ Lane: 'prod', CivicPriority: 'high', JobType: 'inference-request', AgentId: 'chaos-suite', CallingSkill: 'chaos', Model: 'qwen3:14b' });
     // The visibility row is in the cluster's PostgreSQL.
     const rows = await psql(state.postgres, `SELECT status FROM executions_visibility WHERE workflow_id = '${workflowId}'`, 'temporal_visibility');
     expect(rows.trim()).toBe('2'); // WORKFLOW_EXECUTION_STATUS_COMPLETED

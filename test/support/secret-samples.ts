@@ -74,3 +74,38 @@ export function secretSamples(): SecretSample[] {
     s('azure storage key', `${chars(55, ALNUM, 86)}==`, (v) => `DefaultEndpointsProtocol=https;AccountName=civicos;AccountKey=${v};EndpointSuffix=core.windows.net`),
   ];
 }
+
+/**
+ * The same kind of secrets hidden the ways real text hides them: percent-encoded (once, twice),
+ * JSON-escaped (`\/`), next to `_` (Markdown emphasis, `…_old` suffixes), and as values of
+ * secret-named keys in JSON, Python/JS dicts and YAML whatever the value looks like.
+ */
+export function secretVariants(): SecretSample[] {
+  const s = (format: string, value: string, line: (v: string) => string): SecretSample => ({ format, value, line: line(value) });
+  const ghp = `ghp_${chars(60, ALNUM, 36)}`;
+  const akia = `AKIA${chars(61, UPPER + DIGITS, 16)}`;
+  const hook = `https://hooks.slack.com/services/T${chars(64, UPPER + DIGITS, 8)}/B${chars(65, UPPER + DIGITS, 10)}/${chars(66, ALNUM, 24)}`;
+  const bearer = chars(67, ALNUM, 40);
+  return [
+    s('percent-encoded api_key in a query', chars(70, HEX, 32), (v) => `GET /cb?cfg=${encodeURIComponent(JSON.stringify({ api_key: v }))} 200`),
+    s('percent-encoded Authorization header', bearer, (v) => `trace: headers=${encodeURIComponent(`Authorization: Bearer ${v}`)}`),
+    s('twice percent-encoded password in url', chars(71, ALNUM, 16), (v) => `redirect_to=${encodeURIComponent(encodeURIComponent(`postgres://app:${v}@db.example.org/crm`))}`),
+    s('percent-encoded private key', pem('RSA PRIVATE KEY', 72), (v) => `key=${encodeURIComponent(v)}`),
+    s('percent-encoded slack webhook', hook, (v) => `target=${encodeURIComponent(v)}`),
+    s('JSON-escaped slack webhook', `${chars(73, ALNUM, 24)}`, (v) => JSON.stringify({ url: `https://hooks.slack.com/services/T0AB12CD3/B0EF45GH67/${v}` }).replaceAll('/', '\\/')),
+    s('JSON-escaped password in url', chars(81, ALNUM, 18), (v) => JSON.stringify({ dsn: `postgres://app:${v}@db.example.org/crm` }).replaceAll('/', '\\/')),
+    s('JSON-escaped discord webhook', chars(74, ALNUM, 68), (v) => `{"hook":"https:\\/\\/discord.com\\/api\\/webhooks\\/${chars(75, DIGITS, 18)}\\/${v}"}`),
+    s('aws key in Markdown emphasis', akia, (v) => `rotate _${v}_ today`),
+    s('aws key with _old suffix', akia, (v) => `AWS_ACCESS_KEY_ID_OLD=${v}_old`),
+    s('github token after an underscore', ghp, (v) => `export token_${v}`),
+    s('twilio key with _backup suffix', `SK${chars(76, HEX, 32)}`, (v) => `sms ${v}_backup`),
+    s('hugging face token in bold', `hf_${chars(77, ALNUM, 34)}`, (v) => `use __${v}__ for the hub`),
+    s('mailgun key with _v2 suffix', `key-${chars(78, HEX, 32)}`, (v) => `mailgun ${v}_v2`),
+    s('npm token in emphasis', `npm_${chars(79, ALNUM, 36)}`, (v) => `publish with _${v}_`),
+    s('JSON password of plain words', 'correct horse battery staple', (v) => JSON.stringify({ user: 'ops', password: v })),
+    s('Python dict api_key of letters', 'abcdefghijkl', (v) => `config = {'api_key': '${v}', 'region': 'eu'}`),
+    s('JS object secret', 'letmeinplease', (v) => `{ clientSecret: 'x', secret: "${v}" }`),
+    s('YAML quoted password', 'Summer2026!', (v) => `db:\n  password: "${v}"`),
+    s('nested JSON string with a token', chars(80, ALNUM, 24), (v) => JSON.stringify({ body: JSON.stringify({ refresh_token: v }) })),
+  ];
+}

@@ -1,9 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter, Payload } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { inject } from 'vitest';
+import { encryptingDataConverter, parseCodecKeys } from '../../platform/codec';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import { TEST_CODEC_KEYS } from './codec-key';
 
 export interface TestTemporal {
   address: string;
@@ -11,6 +14,8 @@ export interface TestTemporal {
   native: NativeConnection;
   namespace: string;
   workflowBundle: { codePath: string };
+  /** The encrypting converter with the test key: give it to every Client and Worker a test creates. */
+  dataConverter: DataConverter;
   close(): Promise<void>;
 }
 
@@ -24,9 +29,11 @@ export async function connectTest(options: { namespace?: string } = {}): Promise
   const connection = await Connection.connect({ address });
   const namespace = options.namespace ? await ensureNamespace(connection, options.namespace) : inject('temporalNamespace');
   const native = await NativeConnection.connect({ address });
+  const dataConverter = testDataConverter();
   return {
     address,
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter }),
+    dataConverter,
     native,
     namespace,
     workflowBundle: { codePath: inject('workflowBundlePath') },
@@ -35,6 +42,32 @@ export async function connectTest(options: { namespace?: string } = {}): Promise
       await native.close();
     },
   };
+}
+
+/** The project's encrypting converter with the tests' key. */
+export function testDataConverter(): DataConverter {
+  return encryptingDataConverter(parseCodecKeys(TEST_CODEC_KEYS));
+}
+
+/** A payload read raw from the server (history, describe), decrypted with the tests' key and parsed as JSON. */
+export async function decodedJson<T>(payload: Payload | null | undefined): Promise<T | undefined> {
+  if (!payload) return undefined;
+  const [plain] = await testDataConverter().payloadCodecs![0]!.decode([payload]);
+  return JSON.parse(Buffer.from(plain!.data!).toString('utf8')) as T;
+}
+
+/** A copy of `value` (e.g. history events) with every encrypted payload in it decrypted with the tests' key. */
+export async function decryptedDeep<T>(value: T): Promise<T> {
+  if (Array.isArray(value)) return (await Promise.all(value.map((item) => decryptedDeep(item)))) as T;
+  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  const record = value as Record<string, unknown>;
+  const encoding = (record.metadata as Record<string, Uint8Array> | undefined)?.encoding;
+  if (record.data instanceof Uint8Array && encoding && Buffer.from(encoding).toString() === 'binary/encrypted') {
+    return (await testDataConverter().payloadCodecs![0]!.decode([record as Payload]))[0] as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(record)) out[key] = await decryptedDeep(inner);
+  return out as T;
 }
 
 /** Polls `check` until it returns a truthy value: awaiting a condition, never a fixed sleep. */

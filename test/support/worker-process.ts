@@ -61,3 +61,27 @@ export async function stopProcess(child: ChildProcess | undefined, signal: NodeJ
   signalGroup(child, signal);
   await gone;
 }
+
+/** The whole platform (workflows + inference for `hosts`) in a child process, with the test run's workflow bundle; resolves when it runs. */
+export function startPlatformProcess(temporal: TestTemporal, hosts: Array<{ name: string; url: string; slots: number }>, dataDir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [tsx, path.join(root, 'test/support/platform-process.ts')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace,
+      CIVICOS_DATA_DIR: dataDir,
+      CIVICOS_METRICS_PORT: '0',
+      CIVICOS_LOG_LEVEL: 'warn',
+      CIVICOS_MODEL_HOSTS: JSON.stringify(hosts),
+      CIVICOS_TEST_BUNDLE: temporal.workflowBundle.codePath,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('workers running')) resolve(child);
+    });
+    child.once('exit', (code, signal) => reject(new Error(`platform process exited with ${code ?? signal}`)));
+  });
+}

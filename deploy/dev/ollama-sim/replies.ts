@@ -227,6 +227,14 @@ function cutAtStop(tokens: readonly string[], stop: readonly string[]): ReplyPla
   return { tokens: shown, doneReason: 'stop', evalCount };
 }
 
+/** A scripted model's reply (ScriptedModel): its text in word tokens, cut by num_predict. */
+export function planScriptedReply(text: string, numPredict: number | undefined): ReplyPlan {
+  const tokens = text.match(/\s*\S+\s*?/g) ?? [];
+  const cap = numPredict !== undefined && numPredict > 0 ? numPredict : Number.POSITIVE_INFINITY;
+  const capped = tokens.slice(0, cap);
+  return { tokens: capped, doneReason: tokens.length > cap ? 'length' : 'stop', evalCount: capped.length };
+}
+
 /** The reply is a pure function of (model, conversation, format); num_predict only truncates it. */
 export function planReply(input: ReplyInput): ReplyPlan {
   const material = JSON.stringify([input.model, input.conversation, input.format ?? null]);

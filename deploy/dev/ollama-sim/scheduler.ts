@@ -4,7 +4,7 @@ import type * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { BUSY_MESSAGE, DEFAULTS, type GenerationOutcome, type GenerationPath, type GenerationRecord, type ResolvedOptions, type RuntimeOptions, type SimulatorEvents, type SimulatorOptions, type SimulatorStats } from './types';
 import { MODIFIED_AT, type ModelCard, modelCard, modelDetails, normalizeModelName, registryName } from './models';
-import { type ReplyPlan, type Rng, isRecord, planReply, seededRng, textTokenCount, tokenIds } from './replies';
+import { type ReplyPlan, type Rng, isRecord, planReply, planScriptedReply, seededRng, textTokenCount, tokenIds } from './replies';
 import { BadRequest, DEFAULT_KEEP_ALIVE_MS, type GenerationRequest, optionsError, parseGenerationRequest, parseJsonBody, parseKeepAlive, promptTokenCount, readBody } from './request-parsing';
 import { chatBodyFromOpenAI, chatCompletionChunk, elapsedNs, embedding, openaiError, openaiModel, openaiUsage, partBody, sendError, sendJson, sendText, showBody, sseEvent } from './responses';
 
@@ -368,12 +368,14 @@ export class Simulator {
     if (card) this.markLoaded(card, gen.request);
     this.events.emit('start', gen.record);
     if (options.faults.hang) return;
-    gen.plan = planReply({ ...gen.request, defaultMaxTokens: options.defaultMaxTokens });
+    const script = options.scripted[gen.request.model];
+    gen.plan = script ? planScriptedReply(script.reply(gen.request.promptText), gen.request.numPredict) : planReply({ ...gen.request, defaultMaxTokens: options.defaultMaxTokens });
     gen.record.promptEvalCount = gen.request.promptEvalCount;
     gen.disconnectAfter = options.faults.disconnectAfterTokens;
-    const instant = options.tokensPerSecond <= 0 || !Number.isFinite(options.tokensPerSecond);
+    const tokensPerSecond = script?.tokensPerSecond ?? options.tokensPerSecond;
+    const instant = tokensPerSecond <= 0 || !Number.isFinite(tokensPerSecond);
     if (instant) return this.firstToken(gen, 0);
-    gen.timer = setTimeout(() => this.firstToken(gen, 1000 / options.tokensPerSecond), Math.max(0, options.ttftMs));
+    gen.timer = setTimeout(() => this.firstToken(gen, 1000 / tokensPerSecond), Math.max(0, options.ttftMs));
   }
 
   private firstToken(gen: Generation, intervalMs: number): void {

@@ -41,6 +41,18 @@ export interface SimulatorOptions {
   /** Keep each request's prompt text in its record (default false: records carry no prompts). */
   capturePrompts?: boolean;
   faults?: SimulatorFaults;
+  /** Scripted replies per model (see `ScriptedModel`); other models keep the generated replies. */
+  scripted?: Record<string, ScriptedModel>;
+}
+
+/**
+ * A scripted model (tests of the promotion gate): its reply is `reply(promptText)` (the messages'
+ * contents joined by newlines), split into word tokens and cut by num_predict like a generated
+ * one; `tokensPerSecond` replaces the simulator's speed for this model.
+ */
+export interface ScriptedModel {
+  reply(promptText: string): string;
+  tokensPerSecond?: number;
 }
 
 export type RuntimeOptions = Omit<SimulatorOptions, 'host' | 'port'>;
@@ -119,6 +131,7 @@ export const DEFAULTS: ResolvedOptions = {
   version: '0.24.0',
   capturePrompts: false,
   faults: {},
+  scripted: {},
 };
 
 export const BUSY_MESSAGE = 'server busy, please try again.  maximum pending requests exceeded';
