@@ -71,7 +71,7 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-slo-e2e-'));
   const matrix = JSON.parse(JSON.stringify(DEFAULT_ROUTING_MATRIX)) as RoutingMatrixInput;
   matrix.providers['cloud-openai']!.baseUrl = cloud.url;
-  matrix.providers['cloud-openai']!.apiKeyEnv = 'CIVICOS_E2E_CLOUD_KEY';
+  matrix.providers['cloud-openai']!.apiKeyEnv = 'CIVICOS_CLOUD_KEY_E2E';
   new RoutingStore(dataDir).set(matrix, 'slo-e2e');
   const port = await freePort();
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
@@ -83,7 +83,9 @@ beforeAll(async () => {
     CIVICOS_METRICS_PORT: String(port),
     CIVICOS_LOG_LEVEL: 'warn',
     OLLAMA_HOST: ollama.url,
-    CIVICOS_E2E_CLOUD_KEY: CLOUD_KEY,
+    CIVICOS_CLOUD_KEY_E2E: CLOUD_KEY,
+    // The cloud simulator is plain http on loopback: the dev/test switch (README, the cloud policy).
+    CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD: '1',
   };
   await startWorker();
 

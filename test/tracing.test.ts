@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('traces from client to model call', () => {
   it('client start → (headers through the workflow) → inference activity → model call: one trace, parent by parent', async () => {
-    const client = new Client({ connection: temporal.client.connection, namespace: temporal.namespace, interceptors: { workflow: [tracingClientInterceptor] } });
+    const client = new Client({ connection: temporal.client.connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter, interceptors: { workflow: [tracingClientInterceptor] } });
     const secret = `trace me ${uniqueId('prompt')}`;
     const submission = await submitInference(client, { ...donorDigest, user_prompt: secret, idempotency_key: uniqueId('trace') });
     await submission.handle.result();
