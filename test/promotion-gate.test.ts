@@ -46,7 +46,7 @@ function civicos(args: string[]): Promise<{ code: number; out: string; err: stri
 }
 
 beforeAll(async () => {
-  process.env.CIVICOS_TEST_PROMO_KEY = CLOUD_KEY;
+  process.env.CIVICOS_CLOUD_KEY_TEST_PROMO = CLOUD_KEY;
   temporal = await connectTest({ namespace: 'test-promotion-gate' });
   sim = await startOllamaSimulator({
     parallel: 2,
@@ -64,7 +64,8 @@ beforeAll(async () => {
     },
   });
   cloud = await startOpenAISimulator({ apiKey: CLOUD_KEY });
-  platform = await startPlatform(temporal, [{ name: 'promo-host', url: sim.url, slots: 2, simulated: true }]);
+  // A cloud candidate's calls go out as a director_request by the gate's requester, who must be a listed director.
+  platform = await startPlatform(temporal, [{ name: 'promo-host', url: sim.url, slots: 2, simulated: true }], { envOverrides: { CIVICOS_DIRECTORS: 'test' } });
   store = new RoutingStore(platform.env.dataDir);
   const base = DEFAULT_ROUTING_MATRIX;
   store.set({
@@ -72,7 +73,7 @@ beforeAll(async () => {
     providers: {
       ...base.providers,
       // Prices far above the real ones, so the battery's tokens project past the envelope.
-      'cloud-openai': { ...base.providers['cloud-openai']!, baseUrl: cloud.url, apiKeyEnv: 'CIVICOS_TEST_PROMO_KEY', pricePer1kInputTokensUsd: 5, pricePer1kOutputTokensUsd: 20 },
+      'cloud-openai': { ...base.providers['cloud-openai']!, baseUrl: cloud.url, apiKeyEnv: 'CIVICOS_CLOUD_KEY_TEST_PROMO', pricePer1kInputTokensUsd: 5, pricePer1kOutputTokensUsd: 20 },
     },
   }, 'test');
 }, 120_000);
@@ -82,7 +83,7 @@ afterAll(async () => {
   await sim?.close();
   await cloud?.close();
   await temporal?.close();
-  delete process.env.CIVICOS_TEST_PROMO_KEY;
+  delete process.env.CIVICOS_CLOUD_KEY_TEST_PROMO;
 });
 
 describe('the promotion gate on scripted models (real Temporal, simulated Ollama and cloud)', () => {
