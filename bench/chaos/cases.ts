@@ -50,6 +50,15 @@ async function generating(ctx: ChaosContext, host: string): Promise<void> {
   }, 60_000, `host ${host} generating`);
 }
 
+/**
+ * Waits until `host` has served a request of this load. The slot file is a once-a-second snapshot,
+ * and short generations can fall between snapshots for a whole minute (seen in CI); a served
+ * request proves the host is in the flood, which is all the outage case needs before the fault.
+ */
+async function serving(ctx: ChaosContext, host: string, workflowIdPrefix: string): Promise<void> {
+  await until(async () => (await ledgerLines(ctx.state, workflowIdPrefix)).some((line) => line.host === host && line.outcome === 'ok'), 60_000, `host ${host} serving the flood`);
+}
+
 /** kill -9 an inference worker mid-generation, `kills` times, alternating hosts, across a flood. */
 async function killInferenceWorker(ctx: ChaosContext, kills: number, perSecond: number): Promise<ChaosResult> {
   const name = `${ctx.runId}-kill`;
@@ -200,7 +209,7 @@ async function hostDown(ctx: ChaosContext, downMs: number, perSecond: number): P
   const host = ctx.state.platform.hosts.find((h) => h.name === 'gpu-a')!;
   const offsets = logOffsets(ctx.state);
   const load = startLoad(ctx, 'down', perSecond);
-  await generating(ctx, 'gpu-a');
+  await serving(ctx, 'gpu-a', `inference:${ctx.runId}-down`);
   const start = Date.now();
   await killProcess(host.pid);
   host.pid = undefined;
