@@ -5,29 +5,31 @@ import type { TestTemporal } from './temporal';
 const root = path.resolve(__dirname, '../..');
 const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
 
-/** An inference-only worker process (`civicos worker --role inference`) for model hosts; resolves when it runs. */
-export function startInferenceProcess(temporal: TestTemporal, hosts: Array<{ name: string; url: string; slots: number }>, dataDir: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [tsx, path.join(root, 'client/cli.ts'), 'worker', '--role', 'inference'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: temporal.namespace,
-      CIVICOS_DATA_DIR: dataDir,
-      CIVICOS_METRICS_PORT: '0',
-      CIVICOS_LOG_LEVEL: 'warn',
-      CIVICOS_MODEL_HOSTS: JSON.stringify(hosts),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    // Its own process group (tsx runs the worker in a child of its own): stopProcess signals the whole group.
-    detached: true,
-  });
+/** A platform process in its own process group (stopProcess signals the whole group: tsx runs it in a child of its own); resolves once it prints "workers running". */
+function spawnWorkers(script: string[], env: Record<string, string>, what: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [tsx, ...script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('workers running')) resolve(child);
     });
-    child.once('exit', (code, signal) => reject(new Error(`inference worker exited with ${code ?? signal}`)));
+    child.once('exit', (code, signal) => reject(new Error(`${what} exited with ${code ?? signal}`)));
   });
+}
+
+function platformEnv(temporal: TestTemporal, hosts: Array<{ name: string; url: string; slots: number }>, dataDir: string): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    CIVICOS_DATA_DIR: dataDir,
+    CIVICOS_METRICS_PORT: '0',
+    CIVICOS_LOG_LEVEL: 'warn',
+    CIVICOS_MODEL_HOSTS: JSON.stringify(hosts),
+  };
+}
+
+/** An inference-only worker process (`civicos worker --role inference`) for model hosts; resolves when it runs. */
+export function startInferenceProcess(temporal: TestTemporal, hosts: Array<{ name: string; url: string; slots: number }>, dataDir: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+  return spawnWorkers([path.join(root, 'client/cli.ts'), 'worker', '--role', 'inference'], { ...platformEnv(temporal, hosts, dataDir), ...env }, 'inference worker');
 }
 
 /** The Ollama simulator in its own process (so a test can SIGSTOP or SIGKILL it); resolves with its URL. */
@@ -64,24 +66,5 @@ export async function stopProcess(child: ChildProcess | undefined, signal: NodeJ
 
 /** The whole platform (workflows + inference for `hosts`) in a child process, with the test run's workflow bundle; resolves when it runs. */
 export function startPlatformProcess(temporal: TestTemporal, hosts: Array<{ name: string; url: string; slots: number }>, dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [tsx, path.join(root, 'test/support/platform-process.ts')], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: temporal.namespace,
-      CIVICOS_DATA_DIR: dataDir,
-      CIVICOS_METRICS_PORT: '0',
-      CIVICOS_LOG_LEVEL: 'warn',
-      CIVICOS_MODEL_HOSTS: JSON.stringify(hosts),
-      CIVICOS_TEST_BUNDLE: temporal.workflowBundle.codePath,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true,
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('workers running')) resolve(child);
-    });
-    child.once('exit', (code, signal) => reject(new Error(`platform process exited with ${code ?? signal}`)));
-  });
+  return spawnWorkers([path.join(root, 'test/support/platform-process.ts')], { ...platformEnv(temporal, hosts, dataDir), CIVICOS_TEST_BUNDLE: temporal.workflowBundle.codePath }, 'platform process');
 }
