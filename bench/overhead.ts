@@ -12,6 +12,7 @@ import { submitInference } from '../client/submit-inference';
 import { startOllamaSimulator, type GenerationRecord } from '../deploy/dev/ollama-simulator';
 import { logger } from '../platform/logger';
 import { runWorkers } from '../workers/run-workers';
+import { dataConverterFor } from '../platform/codec';
 import { breakdown, breakdownTable, type Breakdown, type Timing } from './breakdown';
 import { BARE_TASK_QUEUE, runBareWorker } from './bare/worker';
 import { benchTemporal, fmt, percentile, pool } from './support';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   const temporal = await benchTemporal();
   const sim = await startOllamaSimulator({ parallel: SLOTS, tokensPerSecond: 0, ttftMs: 0, maxQueue: 100_000 });
   const workers = await runWorkers({ env: temporal.env, logger: logger(), hosts: [{ name: 'bench-sim', url: sim.url, slots: SLOTS, simulated: true }] });
-  const bare = await runBareWorker(temporal.env.temporalAddress, temporal.env.namespace);
+  const bare = await runBareWorker(temporal.env.temporalAddress, temporal.env.namespace, dataConverterFor(temporal.env));
   const direct = new Ollama({ host: sim.url });
   const run = Date.now().toString(36);
 
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const handle = await temporal.client.workflow.start('bareRequest', { taskQueue: BARE_TASK_QUEUE, workflowId: `bare-${run}-${tag}-${i}`, args: [`bench ${run} #${i}`] });
     const submitted = performance.now();
-    await handle.result();
+    await Promise.race([handle.result(), bare.stopped]);
     return { workflowId: handle.workflowId, t0: toWall(t0), submitted: toWall(submitted), resulted: toWall(performance.now()) };
   };
   const directCall = async (i: number, tag: string): Promise<void> => {
