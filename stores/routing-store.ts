@@ -34,6 +34,8 @@ export interface RoutingEvent {
  */
 export class RoutingStore {
   private readonly dir: string;
+  /** Validated versions (files are never rewritten; the mtime guards against a hand edit). Shared: read-only. */
+  private readonly versions = new Map<number, { mtimeMs: number; matrix: RoutingMatrix }>();
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'routing');
   }
@@ -89,8 +91,12 @@ export class RoutingStore {
     }
   }
 
+  /** A version's matrix, validated once per process (a version file is never rewritten). */
   private read(version: number): RoutingMatrix {
     const file = path.join(this.dir, 'versions', `${version}.json`);
+    const mtimeMs = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+    const cached = this.versions.get(version);
+    if (cached && cached.mtimeMs === mtimeMs) return cached.matrix;
     let raw: unknown;
     try {
       raw = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -99,6 +105,7 @@ export class RoutingStore {
     }
     const validation = validateRoutingMatrix(raw);
     if (!validation.ok) throw new RoutingMatrixError(validation.problems.map((p) => `${file}: ${p}`));
+    if (mtimeMs !== undefined) this.versions.set(version, { mtimeMs, matrix: validation.value });
     return validation.value;
   }
 
