@@ -17,6 +17,11 @@ export const FAILURE = {
   streamInterrupted: 'StreamInterrupted',
   queueTtlExpired: 'QueueTtlExpired',
   allRoutesFailed: 'AllRoutesFailed',
+  /**
+   * A lane worker asked to resolve the request's route found that the chain's first route is not a
+   * local Ollama route the lane may use: no call was made; the workflow walks the chain itself.
+   */
+  routeNotLocal: 'RouteNotLocal',
 } as const;
 
 /** A model call that stalled (no first token, or no next token, in time) on a host that still answers: retried. */

@@ -107,7 +107,12 @@ export interface RunInferenceInput {
   request: InferencePayload;
   /** ID of the workflow that asked, for the ledger. */
   workflowId: string;
-  /** The route chosen from the routing matrix; without it the request's model is resolved locally. */
+  /**
+   * The route chosen from the routing matrix. Without it the lane worker resolves the request's
+   * model against the matrix in force and serves the chain's first route when it is a local Ollama
+   * route the lane may use (the result names the matrix version and route); otherwise it ends with
+   * `RouteNotLocal` without calling any model.
+   */
   route?: RouteTarget;
 }
 

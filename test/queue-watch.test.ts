@@ -6,6 +6,7 @@ import type { InferencePayloadInput } from '../common/contract';
 import { logger } from '../platform/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { createInferenceWorkers, type InferenceWorkers } from '../workers/inference-worker';
+import { RoutingStore } from '../stores/routing-store';
 import { startQueueMonitor } from '../workers/queue-monitor';
 import { startPlatform } from './support/platform';
 import { connectTest, eventually, uniqueId, type TestTemporal } from './support/temporal';
@@ -49,6 +50,7 @@ beforeAll(async () => {
     host: { name: 'watch-host', url: sim.url, slots: 2, simulated: true },
     ledger: platform.ledger,
     logger: logger(),
+    routing: new RoutingStore(platform.env.dataDir),
     prodBacklogDeferMs: 500,
     watchIntervalMs: 100,
     dataConverter: temporal.dataConverter,

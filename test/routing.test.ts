@@ -21,6 +21,9 @@ import { connectTest, eventually, uniqueId, type TestTemporal } from './support/
 import { routedProviders, type QueueStatus } from '../client/queue-admin';
 import { resumeLanes } from '../platform/lane-admin';
 import { inferencePayload } from './support/fixtures';
+import { temporal as proto } from '@temporalio/proto';
+
+const EVENT = proto.api.enums.v1.EventType;
 
 const CLOUD_KEY = 'sk-test-civicos-cloud-key-0123456789abcdef';
 let temporal: TestTemporal;
@@ -110,6 +113,33 @@ describe('routing through the matrix (real Temporal, simulated Ollama and cloud)
     const version = store.current().version;
     const result = await (await submitInference(temporal.client, payload())).handle.result();
     expect(result).toMatchObject({ route: 'local/qwen-14b', model: 'qwen3:14b', matrixVersion: version, fallbacks: [] });
+  });
+
+  it('the happy path is one lane activity: the worker resolves the route (no routing local activity, no second activity)', async () => {
+    store.set(testMatrix((m) => (m.aliases['local/qwen-14b']!.model = 'qwen2.5:14b')), 'test');
+    const version = store.current().version;
+    const { handle } = await submitInference(temporal.client, payload());
+    expect(await handle.result()).toMatchObject({ route: 'local/qwen-14b', model: 'qwen2.5:14b', matrixVersion: version, fallbacks: [] });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const count = (type: proto.api.enums.v1.EventType): number => events.filter((e) => e.eventType === type).length;
+    expect(count(EVENT.EVENT_TYPE_MARKER_RECORDED)).toBe(0);
+    expect(count(EVENT.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(1);
+    expect(count(EVENT.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(2);
+  });
+
+  it('a local alias whose first route the lane may not use is routed by the workflow (RouteNotLocal: no model called)', async () => {
+    // local/qwen-14b now starts on the pilot (OpenAI-compatible, experimental only): the lane worker declines it.
+    store.set(testMatrix((m) => (m.aliases['local/qwen-14b'] = { provider: 'llamacpp-pilot', model: 'qwen3-14b-q4_k_m', fallback: ['local/mistral-small'] })), 'test');
+    const { handle, workflowId } = await submitInference(temporal.client, payload());
+    const result = await handle.result();
+    expect(result).toMatchObject({ route: 'local/mistral-small', model: 'mistral-small3.2:24b', matrixVersion: store.current().version });
+    expect(result.fallbacks).toEqual([expect.objectContaining({ from: 'local/qwen-14b', to: 'local/mistral-small', reason: 'lane_forbidden' })]);
+    // One model call in the ledger: the fallback's. The declined first route called nothing.
+    expect((await platform.ledger.read()).filter((r) => r.workflowId === workflowId).map((r) => [r.model, r.outcome])).toEqual([['mistral-small3.2:24b', 'ok']]);
+    expect(readRoutingEvents(platform.env.dataDir).filter((e) => e.workflowId === workflowId)).toEqual([expect.objectContaining({ kind: 'fallback', reason: 'lane_forbidden', from: 'local/qwen-14b' })]);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const failed = events.find((e) => e.eventType === EVENT.EVENT_TYPE_ACTIVITY_TASK_FAILED);
+    expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type).toBe('RouteNotLocal');
   });
 
   it('falls back along the chain when the primary model is missing, recording the typed reason', async () => {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoutingStore } from '../stores/routing-store';
 import { createInferenceActivities, FileLedger, type InferenceRecord } from '../activities';
 import { submitInference } from '../client/submit-inference';
 import { validateInferencePayload, type InferencePayloadInput } from '../common/contract';
@@ -98,7 +99,7 @@ describe('a retry whose earlier attempt completed (the result was lost on its wa
       requestedModel: 'local/qwen-14b', model: 'qwen3:14b', host: 'h', simulated: true, queueWaitMs: 0, latencyMs: 10, promptTokens: 5, outputTokens: 12, tokensPerSecond: 0, doneReason: 'length', outcome: 'ok', errorType: null,
     };
     await ledger.append(first);
-    const activities = createInferenceActivities({ host: { name: 'h', url: sim.url, slots: 1, simulated: true }, ledger, logger: logger() });
+    const activities = createInferenceActivities({ host: { name: 'h', url: sim.url, slots: 1, simulated: true }, ledger, logger: logger(), routing: new RoutingStore(dataDir) });
     const env = new MockActivityEnvironment({ attempt: 2, activityId: '7' });
     const result: InferenceResult = await env.run(activities.runInference, { request: payload.value, workflowId });
     const lines = (await ledger.read()).filter((r) => r.workflowId === workflowId);

@@ -8,6 +8,7 @@ import { describeLaneStats } from '../platform/lane-admin';
 import { LANES, laneQueue } from '../common/lanes';
 import type { JsonLogger } from '../platform/logger';
 import { publishHostSlots } from '../stores/host-slots';
+import type { RoutingStore } from '../stores/routing-store';
 import { SlotBudget } from './slot-budget';
 import { tracingActivityInterceptor } from '../platform/tracing';
 
@@ -20,6 +21,8 @@ export interface InferenceWorkerOptions {
   host: ModelHostTarget;
   ledger: Ledger;
   logger: JsonLogger;
+  /** The routing matrix in force (the data dir's store): requests sent without a route are resolved here. */
+  routing: Pick<RoutingStore, 'current'>;
   aliases?: Record<string, string>;
   /** Where slot usage is published for `civicos queue status` (`<dataDir>/hosts/<host>.json`). */
   dataDir?: string;
@@ -68,6 +71,7 @@ export async function createInferenceWorkers(options: InferenceWorkerOptions): P
     host: options.host,
     ledger: options.ledger,
     logger: options.logger,
+    routing: options.routing,
     aliases: options.aliases,
     preemption: budget,
     health,

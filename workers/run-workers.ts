@@ -86,6 +86,7 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
     cleanups.unshift(monitor.stop, sloMonitor.stop);
   }
   const ledger = new FileLedger(env.dataDir);
+  const routing = new RoutingStore(env.dataDir);
   for (const [index, host] of options.hosts.entries()) {
     // The SDK allows one Worker per task queue per connection: every further host gets its own.
     const hostConnection = index === 0 ? connection : await NativeConnection.connect({ address: env.temporalAddress });
@@ -96,6 +97,7 @@ async function createWorkers(options: RunWorkersOptions, connection: NativeConne
       host,
       ledger,
       logger,
+      routing,
       aliases: options.aliases,
       dataDir: env.dataDir,
       prodBacklogDeferMs: env.queue.prodBacklogDeferMs,

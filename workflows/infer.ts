@@ -98,7 +98,16 @@ interface Outage {
   seen?: { at: number; details: HostDownDetails | undefined; waitMs: number };
 }
 
-type LocalOutcome = { kind: 'ok'; result: InferenceResult } | { kind: 'expired'; waitedMs: number } | { kind: 'failed'; reason: FallbackReason; detail: string };
+type LocalOutcome =
+  | { kind: 'ok'; result: InferenceResult }
+  | { kind: 'expired'; waitedMs: number }
+  | { kind: 'failed'; reason: FallbackReason; detail: string }
+  /** Asked to resolve the route, the lane worker found the chain does not start with a local route for the lane. */
+  | { kind: 'unresolved' };
+
+function routeNotLocal(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE.routeNotLocal;
+}
 
 function waitOutcome(error: unknown): { type: string; details: HostDownDetails | undefined } | undefined {
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
@@ -111,13 +120,14 @@ function failureDetail(error: unknown): string {
 }
 
 /**
- * One local route, until it answers, fails, or (experimental) its queue TTL runs out. Pre-emption
+ * One local route, until it answers, fails, or (experimental) its queue TTL runs out. Without a
+ * route, the lane worker resolves the request's first route against the matrix in force. Pre-emption
  * and a down host are waits, not failures: the call is scheduled again (a new activity, so no retry
  * attempt is spent) and waits durably in the lane queue. An experimental request waits up to its
  * TTL, counted from its first scheduling; a prod request waits for a down host up to the worker's
  * bound, then leaves the route with `host_down`.
  */
-async function runLocalRoute(request: InferencePayload, workflowId: string, route: RouteTarget, queuedAt: number, outage: Outage): Promise<LocalOutcome> {
+async function runLocalRoute(request: InferencePayload, workflowId: string, route: RouteTarget | undefined, queuedAt: number, outage: Outage): Promise<LocalOutcome> {
   const ttlMs = queueTtlMs(request);
   for (let call = 0; ; call++) {
     let scheduleToStartMs: number | undefined;
@@ -131,9 +141,10 @@ async function runLocalRoute(request: InferencePayload, workflowId: string, rout
       scheduleToStartMs = left > 0 ? left : undefined;
     }
     try {
-      return { kind: 'ok', result: await laneInferenceActivity(request, scheduleToStartMs).runInference({ request, workflowId, route }) };
+      return { kind: 'ok', result: await laneInferenceActivity(request, scheduleToStartMs).runInference({ request, workflowId, ...(route ? { route } : {}) }) };
     } catch (error) {
       if (isCancellation(error)) throw error;
+      if (routeNotLocal(error)) return { kind: 'unresolved' };
       if (expiredInQueue(error)) {
         if (ttlMs !== undefined) return { kind: 'expired', waitedMs: Date.now() - queuedAt };
         if (outage.seen) return hostDownOutcome(outage.seen);
@@ -144,7 +155,7 @@ async function runLocalRoute(request: InferencePayload, workflowId: string, rout
         outage.seen ??= { at: Date.now(), details: wait.details, waitMs: wait.details?.prodWaitMs ?? 30_000 };
         if (Date.now() - outage.seen.at >= outage.seen.waitMs) return hostDownOutcome(outage.seen);
       }
-      log.info('local route waits: the call is scheduled again', { route: route.alias, wait: wait.type, host: wait.details?.host });
+      log.info('local route waits: the call is scheduled again', { route: route?.alias ?? request.model, wait: wait.type, host: wait.details?.host });
       await sleep(WAIT_PAUSE_MS[wait.type] ?? 1_000);
     }
   }
@@ -185,23 +196,67 @@ function overrideRoute(matrix: RoutingMatrix, request: InferencePayload, route: 
   return { alias: route.alias ?? `${route.provider}:${route.model}`, provider: route.provider, kind: provider!.kind, placement: provider!.placement, model: route.model, lanes: provider!.lanes };
 }
 
+/** Aliases that by their name are never served by a local Ollama route first: routed by the workflow straight away. */
+const NOT_LOCAL_ALIAS = /^(cloud|pilot)\//;
+
+/** How the happy path's first route was left, when it was. */
+interface FirstRouteLeft {
+  reason: FallbackReason;
+  detail: string;
+}
+
 /**
- * The one way a workflow calls a model. Reads the routing matrix through an activity (so the
- * version is in history), then walks the alias's chain: lane permission, cloud policy, the call
- * (local models on the lane task queue, OpenAI-compatible providers on their provider's lane
- * queue, both with the request's priority key), and the quality gate. Each route left behind is recorded with a typed
- * reason. Experimental requests carry a queue TTL; one that expires is recorded, never dropped.
+ * The one way a workflow calls a model. The happy path costs one activity: for a model that may
+ * start locally, the lane worker resolves the chain's first route against the routing matrix in
+ * force and serves it, returning the matrix version and route with the result (so both are in
+ * history). Only when that route is left (failure, quality gate) or is not a local route for the
+ * lane does the workflow read the matrix through a local activity and walk the rest of the chain:
+ * lane permission, cloud policy, the call (local models on the lane task queue, OpenAI-compatible
+ * providers on their provider's lane queue, both with the request's priority key), and the quality
+ * gate. Each route left behind is recorded with a typed reason (on this slow path, against the
+ * matrix read after the first route was left). Experimental requests carry a queue TTL; one that
+ * expires is recorded, never dropped.
  */
 export async function infer(payload: unknown, options: InferOptions = {}): Promise<InferenceResult> {
-  const request = validateOrFail(payload);
+  return await inferRequest(validateOrFail(payload), options);
+}
+
+/** infer() for a request already validated (and redacted) by validateOrFail. */
+export async function inferRequest(request: InferencePayload, options: InferOptions = {}): Promise<InferenceResult> {
   const { workflowId } = workflowInfo();
+  // An experimental request's TTL counts from here, across every time its call is scheduled again.
+  const queuedAt = Date.now();
+  const outage: Outage = {};
+
+  const expire = async (waitedMs: number, route: RouteTarget, queue: string): Promise<never> => {
+    await recordQueueExpiry({ request, workflowId, waitedMs, route });
+    throw ApplicationFailure.create({
+      type: FAILURE.queueTtlExpired,
+      message: `experimental request waited ${Math.round(waitedMs / 1000)}s in ${queue} without being served and expired (ttl_seconds)`,
+      nonRetryable: true,
+    });
+  };
+
+  let firstLeft: FirstRouteLeft | undefined;
+  let firstExpiredMs: number | undefined;
+  if (!options.route && !NOT_LOCAL_ALIAS.test(request.model)) {
+    const outcome = await runLocalRoute(request, workflowId, undefined, queuedAt, outage);
+    if (outcome.kind === 'ok') {
+      const gate = qualityGateFailure(request, outcome.result);
+      if (!gate) return { ...outcome.result, fallbacks: [] };
+      firstLeft = { reason: 'quality_gate', detail: gate };
+    } else if (outcome.kind === 'failed') {
+      firstLeft = { reason: outcome.reason, detail: outcome.detail };
+    } else if (outcome.kind === 'expired') {
+      firstExpiredMs = outcome.waitedMs;
+    }
+  }
+
   const { version, matrix, directors } = await loadRoutingMatrix();
   const chain = options.route ? [overrideRoute(matrix, request, options.route)] : resolveChain(matrix, request.model);
   const fallbacks: FallbackRecord[] = [];
   let localFailed = false;
-  // An experimental request's TTL counts from here, across every time its call is scheduled again.
-  const queuedAt = Date.now();
-  const outage: Outage = {};
+  const targetOf = (route: ResolvedRoute): RouteTarget => ({ alias: route.alias, provider: route.provider, model: route.model });
 
   const leave = async (route: ResolvedRoute, index: number, reason: FallbackReason, detail: string, kind: 'fallback' | 'cloud_refused' = 'fallback'): Promise<void> => {
     const to = chain[index + 1]?.alias ?? null;
@@ -210,7 +265,13 @@ export async function infer(payload: unknown, options: InferOptions = {}): Promi
     if (route.placement === 'local' && reason !== 'lane_forbidden') localFailed = true;
   };
 
+  // The happy path's first route: expired, or left; the walk goes on from the next route.
+  if (firstExpiredMs !== undefined) await expire(firstExpiredMs, targetOf(chain[0]!), laneQueue(request.lane));
+  const from = firstLeft ? 1 : 0;
+  if (firstLeft) await leave(chain[0]!, 0, firstLeft.reason, firstLeft.detail);
+
   for (const [index, route] of chain.entries()) {
+    if (index < from) continue;
     if (!route.lanes.includes(request.lane)) {
       await leave(route, index, 'lane_forbidden', `provider ${route.provider} may not serve lane ${request.lane} (matrix v${version})`);
       continue;
@@ -225,20 +286,13 @@ export async function infer(payload: unknown, options: InferOptions = {}): Promi
       cloudReason = `${decision.reason}: ${decision.detail}`;
       await recordRoutingEvent({ workflowId, kind: 'cloud_allowed', lane: request.lane, taskClass: request.task_class, agentId: request.agent_id, matrixVersion: version, from: route.alias, to: route.alias, reason: decision.reason, detail: decision.detail });
     }
-    const target = { alias: route.alias, provider: route.provider, model: route.model };
+    const target = targetOf(route);
     let result: InferenceResult;
     if (route.kind === 'ollama') {
       const outcome = await runLocalRoute(request, workflowId, target, queuedAt, outage);
-      if (outcome.kind === 'expired') {
-        await recordQueueExpiry({ request, workflowId, waitedMs: outcome.waitedMs, route: target });
-        throw ApplicationFailure.create({
-          type: FAILURE.queueTtlExpired,
-          message: `experimental request waited ${Math.round(outcome.waitedMs / 1000)}s in ${laneQueue(request.lane)} without being served and expired (ttl_seconds)`,
-          nonRetryable: true,
-        });
-      }
-      if (outcome.kind === 'failed') {
-        await leave(route, index, outcome.reason, outcome.detail);
+      if (outcome.kind === 'expired') return await expire(outcome.waitedMs, target, laneQueue(request.lane));
+      if (outcome.kind === 'failed' || outcome.kind === 'unresolved') {
+        if (outcome.kind === 'failed') await leave(route, index, outcome.reason, outcome.detail);
         if (index === chain.length - 1) break;
         continue;
       }
@@ -251,15 +305,7 @@ export async function infer(payload: unknown, options: InferOptions = {}): Promi
         result = await providerActivity(request, route.provider, ttlLeftMs).runProviderInference({ request, workflowId, route: target, cloudReason });
       } catch (error) {
         if (isCancellation(error)) throw error;
-        if (ttlMs !== undefined && expiredInQueue(error)) {
-          const waitedMs = Date.now() - queuedAt;
-          await recordQueueExpiry({ request, workflowId, waitedMs, route: target });
-          throw ApplicationFailure.create({
-            type: FAILURE.queueTtlExpired,
-            message: `experimental request waited ${Math.round(waitedMs / 1000)}s in ${providerQueue(route.provider, request.lane)} without being served and expired (ttl_seconds)`,
-            nonRetryable: true,
-          });
-        }
+        if (ttlMs !== undefined && expiredInQueue(error)) return await expire(Date.now() - queuedAt, target, providerQueue(route.provider, request.lane));
         await leave(route, index, fallbackReason(error), failureDetail(error));
         if (index === chain.length - 1) break;
         continue;

@@ -6,7 +6,7 @@ import type { CallbackActivities, InferenceResult } from '../common/inference';
 import type { InferencePayload } from '../common/contract';
 import { requestSearchAttributes, SA } from '../common/search-attributes';
 import { describeFailure } from './civic-run';
-import { infer, validateOrFail } from './infer';
+import { inferRequest, validateOrFail } from './infer';
 import { ensureSearchAttributes } from './search-attributes';
 
 const { deliverCallback, describeCallbackTarget } = proxyActivities<CallbackActivities>({
@@ -51,7 +51,7 @@ export async function inferenceRequest(payload: unknown): Promise<InferenceResul
 }
 
 async function serve(request: InferencePayload): Promise<InferenceResult> {
-  const result = await infer(request);
+  const result = await inferRequest(request);
   ensureSearchAttributes([{ key: SA.Model, value: result.model }]);
   if (request.callback.startsWith('signal:')) {
     const [targetId, signalName] = request.callback.slice('signal:'.length).split('/') as [string, string];

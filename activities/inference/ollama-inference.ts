@@ -2,7 +2,9 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { metrics } from '@opentelemetry/api';
 import { Ollama, type ChatResponse } from 'ollama';
 import type { ModelCallPolicy } from '../../platform/env';
-import { type HostDownDetails, type InferenceActivities, type InferenceResult, type RunInferenceInput } from '../../common/inference';
+import { type HostDownDetails, type InferenceActivities, type InferenceResult, type RouteTarget, type RunInferenceInput } from '../../common/inference';
+import { resolveChain } from '../../common/routing-matrix';
+import type { RoutingStore } from '../../stores/routing-store';
 import type { JsonLogger } from '../../platform/logger';
 import { type InferenceRecord, type Ledger } from '../../stores/ledger';
 import { chatMessages, completedRecord, completedResult, failedRecord, startAttempt, tokensPerSecond, type AttemptBase } from '../model-call';
@@ -29,7 +31,9 @@ export interface InferenceDeps {
   host: ModelHostTarget;
   ledger: Ledger;
   logger: JsonLogger;
-  /** Alias → concrete model; defaults to the standard's table. */
+  /** The routing matrix in force: a request sent without a route is resolved against it here. */
+  routing: Pick<RoutingStore, 'current'>;
+  /** A host-level alias profile (alias → concrete model) that wins over the matrix's model. */
   aliases?: Record<string, string>;
   /** The host's slot budget: experimental calls register so prod can pre-empt them. */
   preemption?: { trackExperimental(preempt: () => void): () => void };
@@ -79,12 +83,29 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
     });
   };
 
+  /**
+   * The happy path's routing decision, made here instead of in a workflow task: the chain's first
+   * route for the request's model in the matrix in force, when it is a local Ollama route the lane
+   * may use. Anything else is the workflow's to route (lane permission, cloud policy, fallbacks).
+   */
+  const firstLocalRoute = (request: RunInferenceInput['request']): { route: RouteTarget; matrixVersion: number } => {
+    const { version, matrix } = deps.routing.current();
+    const first = resolveChain(matrix, request.model)[0];
+    if (!first || first.kind !== 'ollama' || !first.lanes.includes(request.lane)) {
+      const what = !first ? 'no route' : first.kind !== 'ollama' ? `${first.alias} on ${first.provider} (${first.kind})` : `${first.alias} on ${first.provider}, which may not serve lane ${request.lane}`;
+      throw ApplicationFailure.create({ type: FAILURE.routeNotLocal, message: `${request.model} starts with ${what} in matrix v${version}: the workflow routes it`, nonRetryable: true, details: [{ matrixVersion: version }] });
+    }
+    return { route: { alias: first.alias, provider: first.provider, model: first.model }, matrixVersion: version };
+  };
+
   return {
-    async runInference({ request, workflowId, route }: RunInferenceInput): Promise<InferenceResult> {
+    async runInference({ request, workflowId, route: chosen }: RunInferenceInput): Promise<InferenceResult> {
       const ctx = Context.current();
       const info = ctx.info;
+      const resolved = chosen ? undefined : firstLocalRoute(request);
+      const route = chosen ?? resolved!.route;
       // A host-level alias profile (e.g. the demo profile: every alias → the tiny model) wins over the matrix's model.
-      const model = route ? (deps.aliases?.[route.alias] ?? route.model) : resolveModel(request.model, deps.aliases);
+      const model = deps.aliases?.[route.alias] ?? route.model;
       const log = deps.logger.child({ workflowId, activityId: info.activityId, attempt: info.attempt, lane: request.lane, model, host: deps.host.name });
       const attempt = startAttempt(info, { workflowId, request, model, host: deps.host.name, simulated: deps.host.simulated, provider: 'ollama' });
       const { startedAt, base } = attempt;
@@ -178,15 +199,20 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
 
       const latencyMs = Date.now() - startedAt;
       const evalSeconds = (final.eval_duration ?? 0) / 1e9;
-      const result = completedResult(request, attempt, {
-        text,
-        provider: 'ollama',
-        latencyMs,
-        promptTokens: final.prompt_eval_count ?? 0,
-        outputTokens: final.eval_count ?? outputTokens,
-        tokensPerSecond: tokensPerSecond(final.eval_count ?? outputTokens, evalSeconds),
-        doneReason: final.done_reason ?? 'stop',
-      });
+      const result: InferenceResult = {
+        ...completedResult(request, attempt, {
+          text,
+          provider: 'ollama',
+          latencyMs,
+          promptTokens: final.prompt_eval_count ?? 0,
+          outputTokens: final.eval_count ?? outputTokens,
+          tokensPerSecond: tokensPerSecond(final.eval_count ?? outputTokens, evalSeconds),
+          doneReason: final.done_reason ?? 'stop',
+        }),
+        // Resolved here: the matrix version and route enter the workflow's history with the result.
+        ...(resolved ? { matrixVersion: resolved.matrixVersion, route: resolved.route.alias } : {}),
+      };
+
       // Only a retry can repeat a result whose completion never reached the server.
       const earlierOk = info.attempt > 1 ? (await deps.ledger.attempts(workflowId, info.activityId)).find((r) => r.outcome === 'ok' && r.attempt < info.attempt) : undefined;
       await deps.ledger.append(completedRecord(attempt, result, earlierOk?.attempt, firstTokenAt === undefined ? null : firstTokenAt - startedAt));
