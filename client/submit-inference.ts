@@ -26,6 +26,8 @@ export interface SubmitOptions {
   policy?: Admission['policy'];
   /** Where a refused prod submit is alerted; default: the alert sink of this process's environment. */
   alerts?: AlertSink;
+  /** How old the lane's admitted count may be when this submit is admitted against it (see `admit`); default 1 s. */
+  countRefreshMs?: number;
 }
 
 export interface Submission {
@@ -69,7 +71,7 @@ export async function submitInference(client: Client, input: unknown, options: S
   const { policy } = admission;
   const payload: InferencePayload =
     redacted.lane === 'experimental' && redacted.ttl_seconds === undefined ? { ...redacted, ttl_seconds: policy.experimentalTtlSeconds } : redacted;
-  await admit(client, admission, { lane: payload.lane, workflowId, subject: laneQueue(payload.lane), agentId: payload.agent_id });
+  const reservation = await admit(client, admission, { lane: payload.lane, workflowId, subject: laneQueue(payload.lane), agentId: payload.agent_id });
   try {
     const handle = await client.workflow.start<typeof inferenceRequest>('inferenceRequest', {
       taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
@@ -84,10 +86,13 @@ export async function submitInference(client: Client, input: unknown, options: S
       // The workflow sets them too (any starter is counted); here they are visible from the start.
       typedSearchAttributes: requestSearchAttributes(payload),
     });
+    reservation.settle(true);
     await assertSameRequest(handle, payload);
     return { workflowId, runId: handle.firstExecutionRunId, handle };
   } catch (error) {
     // A finished run with the same ID: the request was already served; attach to its result.
+    // Any other error: whether the run exists is unknown, so the next count read decides.
+    reservation.settle(!(error instanceof WorkflowExecutionAlreadyStartedError));
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
       const handle = client.workflow.getHandle<typeof inferenceRequest>(workflowId);
       await assertSameRequest(handle, payload);
