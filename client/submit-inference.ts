@@ -32,7 +32,7 @@ export interface SubmitOptions {
 
 export interface Submission {
   workflowId: string;
-  /** Run of the request; duplicate submits get the same run. */
+  /** Run of the request; a duplicate submit gets the existing run's (running or closed). */
   runId: string | undefined;
   handle: WorkflowHandle<typeof inferenceRequest>;
 }
@@ -77,7 +77,9 @@ export async function submitInference(client: Client, input: unknown, options: S
       taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
       workflowId,
       args: [payload],
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      // FAIL, not USE_EXISTING: the SDK does not say whether a start created the run, and only an
+      // attach needs the idempotency check (a describe), so an existing run must surface as an error.
+      workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       // Workflow tasks and the routing activities on the shared `civicos` queue are ordered by the
       // request's priority too, so an urgent request never waits behind an experimental flood there.
@@ -87,17 +89,21 @@ export async function submitInference(client: Client, input: unknown, options: S
       typedSearchAttributes: requestSearchAttributes(payload),
     });
     reservation.settle(true);
-    await assertSameRequest(handle, payload);
     return { workflowId, runId: handle.firstExecutionRunId, handle };
   } catch (error) {
-    // A finished run with the same ID: the request was already served; attach to its result.
+    // The ID has a run (running, or closed and kept by REJECT_DUPLICATE): this submit added no work.
     // Any other error: whether the run exists is unknown, so the next count read decides.
-    reservation.settle(!(error instanceof WorkflowExecutionAlreadyStartedError));
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      const handle = client.workflow.getHandle<typeof inferenceRequest>(workflowId);
-      await assertSameRequest(handle, payload);
-      return { workflowId, runId: undefined, handle };
-    }
-    throw error;
+    const duplicate = error instanceof WorkflowExecutionAlreadyStartedError;
+    reservation.settle(!duplicate);
+    if (!duplicate) throw error;
+    return await attach(client, workflowId, payload);
   }
+}
+
+/** A duplicate submit attaches to the ID's run (its result when closed), unless its key was used for a different payload. */
+async function attach(client: Client, workflowId: string, payload: InferencePayload): Promise<Submission> {
+  const handle = client.workflow.getHandle<typeof inferenceRequest>(workflowId);
+  const description = await handle.describe();
+  assertSameRequest(description.memo, payload);
+  return { workflowId, runId: description.runId, handle };
 }
