@@ -44,7 +44,7 @@ export async function startCivicWorkflow<N extends WorkflowName>(
   const args: WorkflowInput<N> = validation.value;
   const workflowId = workflowIdFor(contract, args as Record<string, unknown>);
   // Runs share their lane's cap with inference requests; a rerun of an existing key attaches, never refused.
-  await admit(client, resolveAdmission(options), { lane: contract.lane, workflowId, subject: workflowId, agentId: 'civicos-run' });
+  const reservation = await admit(client, resolveAdmission(options), { lane: contract.lane, workflowId, subject: workflowId, agentId: 'civicos-run' });
   try {
     const handle = await client.workflow.start(contract.workflowType, {
       taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
@@ -58,8 +58,12 @@ export async function startCivicWorkflow<N extends WorkflowName>(
       // Workflow tasks (and, inherited, the run's activities) are ordered by the lane's priority key.
       priority: { priorityKey: PRIORITY_KEY[contract.priority] },
     });
+    // Counted until a visibility read covers it (a start that attached to a running run included).
+    reservation.settle(true);
     return { workflowId, handle };
   } catch (error) {
+    // The key has a run: this start added no work to the lane (any other error: the next count read decides).
+    reservation.settle(!(error instanceof WorkflowExecutionAlreadyStartedError));
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     const handle = client.workflow.getHandle(workflowId);
     // conflictPolicy FAIL: a second start while the run is going is the caller's error.

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { InferencePayload } from '../common/contract';
 import { canonicalJson } from '../common/canonical-json';
 import { ADMISSION_FAILURE } from '../common/failures';
@@ -31,12 +30,13 @@ export function payloadFingerprint(payload: InferencePayload): Record<string, st
 }
 
 /**
- * A request with an idempotency_key attached to an existing run: refuse it when its payload is not
- * the run's payload (a run started before fingerprints were recorded is trusted).
+ * A request with an idempotency_key attached to an existing run (`memo`: that run's, from describe):
+ * refuse it when its payload is not the run's payload (a run started before fingerprints were
+ * recorded is trusted). A start that created the run needs no check: the run holds this payload.
  */
-export async function assertSameRequest(handle: WorkflowHandle, payload: InferencePayload): Promise<void> {
+export function assertSameRequest(memo: Record<string, unknown> | undefined, payload: InferencePayload): void {
   if (!payload.idempotency_key) return;
-  const stored = (await handle.describe()).memo?.[PAYLOAD_FINGERPRINT_MEMO] as Record<string, string> | undefined;
+  const stored = memo?.[PAYLOAD_FINGERPRINT_MEMO] as Record<string, string> | undefined;
   if (!stored) return;
   const mine = payloadFingerprint(payload);
   const fields = [...new Set([...Object.keys(stored), ...Object.keys(mine)])].filter((field) => stored[field] !== mine[field]).sort();

@@ -26,11 +26,13 @@ export interface SubmitOptions {
   policy?: Admission['policy'];
   /** Where a refused prod submit is alerted; default: the alert sink of this process's environment. */
   alerts?: AlertSink;
+  /** How old the lane's admitted count may be when this submit is admitted against it (see `admit`); default 1 s. */
+  countRefreshMs?: number;
 }
 
 export interface Submission {
   workflowId: string;
-  /** Run of the request; duplicate submits get the same run. */
+  /** Run of the request; a duplicate submit gets the existing run's (running or closed). */
   runId: string | undefined;
   handle: WorkflowHandle<typeof inferenceRequest>;
 }
@@ -69,13 +71,15 @@ export async function submitInference(client: Client, input: unknown, options: S
   const { policy } = admission;
   const payload: InferencePayload =
     redacted.lane === 'experimental' && redacted.ttl_seconds === undefined ? { ...redacted, ttl_seconds: policy.experimentalTtlSeconds } : redacted;
-  await admit(client, admission, { lane: payload.lane, workflowId, subject: laneQueue(payload.lane), agentId: payload.agent_id });
+  const reservation = await admit(client, admission, { lane: payload.lane, workflowId, subject: laneQueue(payload.lane), agentId: payload.agent_id });
   try {
     const handle = await client.workflow.start<typeof inferenceRequest>('inferenceRequest', {
       taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
       workflowId,
       args: [payload],
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      // FAIL, not USE_EXISTING: the SDK does not say whether a start created the run, and only an
+      // attach needs the idempotency check (a describe), so an existing run must surface as an error.
+      workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       // Workflow tasks and the routing activities on the shared `civicos` queue are ordered by the
       // request's priority too, so an urgent request never waits behind an experimental flood there.
@@ -84,15 +88,22 @@ export async function submitInference(client: Client, input: unknown, options: S
       // The workflow sets them too (any starter is counted); here they are visible from the start.
       typedSearchAttributes: requestSearchAttributes(payload),
     });
-    await assertSameRequest(handle, payload);
+    reservation.settle(true);
     return { workflowId, runId: handle.firstExecutionRunId, handle };
   } catch (error) {
-    // A finished run with the same ID: the request was already served; attach to its result.
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      const handle = client.workflow.getHandle<typeof inferenceRequest>(workflowId);
-      await assertSameRequest(handle, payload);
-      return { workflowId, runId: undefined, handle };
-    }
-    throw error;
+    // The ID has a run (running, or closed and kept by REJECT_DUPLICATE): this submit added no work.
+    // Any other error: whether the run exists is unknown, so the next count read decides.
+    const duplicate = error instanceof WorkflowExecutionAlreadyStartedError;
+    reservation.settle(!duplicate);
+    if (!duplicate) throw error;
+    return await attach(client, workflowId, payload);
   }
+}
+
+/** A duplicate submit attaches to the ID's run (its result when closed), unless its key was used for a different payload. */
+async function attach(client: Client, workflowId: string, payload: InferencePayload): Promise<Submission> {
+  const handle = client.workflow.getHandle<typeof inferenceRequest>(workflowId);
+  const description = await handle.describe();
+  assertSameRequest(description.memo, payload);
+  return { workflowId, runId: description.runId, handle };
 }

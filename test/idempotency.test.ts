@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IdempotencyConflictError } from '../client/idempotency';
 import { submitInference } from '../client/submit-inference';
 import type { InferencePayloadInput } from '../common/contract';
@@ -66,6 +66,30 @@ describe('an idempotency_key reused with a different payload', () => {
     // The original payload still gets the original result.
     expect(await (await submitInference(temporal.client, payload({ idempotency_key: key }))).handle.result()).toEqual(result);
     expect((await temporal.client.workflow.count(`WorkflowId = "inference:${key}"`)).count).toBe(1);
+  });
+
+  it('costs a describe only when the submit attached: a new request is not described, a running duplicate gets its run ID', async () => {
+    const describes = vi.spyOn(temporal.client.workflowService, 'describeWorkflowExecution');
+    // No worker polls this queue: the request stays running.
+    const taskQueue = uniqueId('idem-unpolled');
+    const key = uniqueId('idem-new');
+    try {
+      const first = await submitInference(temporal.client, payload({ idempotency_key: key }), { taskQueue });
+      const unkeyed = await submitInference(temporal.client, payload({ user_prompt: `un-keyed ${uniqueId('p')}` }), { taskQueue });
+      expect(describes).not.toHaveBeenCalled();
+
+      const again = await submitInference(temporal.client, payload({ idempotency_key: key }), { taskQueue });
+      expect(describes).toHaveBeenCalledTimes(1);
+      expect(first.runId).toBeDefined();
+      expect(again.runId).toBe(first.runId);
+      expect((await again.handle.describe()).status.name).toBe('RUNNING');
+      const changed = await submitInference(temporal.client, payload({ idempotency_key: key, max_tokens: 9 }), { taskQueue }).then(() => undefined, (e: unknown) => e);
+      expect(changed).toBeInstanceOf(IdempotencyConflictError);
+      expect((changed as IdempotencyConflictError).fields).toEqual(['max_tokens']);
+      await Promise.all([first, unkeyed].map((s) => s.handle.terminate('test done')));
+    } finally {
+      describes.mockRestore();
+    }
   });
 
   it('exits 2 from `npx civicos infer` with the conflict named', async () => {
