@@ -13,8 +13,15 @@ export function tempPathFor(file: string): string {
 }
 
 export async function appendJsonLine(file: string, value: unknown): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  await fs.promises.appendFile(file, `${JSON.stringify(value)}\n`, { flag: 'a' });
+  const line = `${JSON.stringify(value)}\n`;
+  try {
+    await fs.promises.appendFile(file, line, { flag: 'a' });
+  } catch (error) {
+    // The directory is made on the first append only (a mkdir per line was a syscall per ledger write).
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.appendFile(file, line, { flag: 'a' });
+  }
 }
 
 export function appendJsonLineSync(file: string, value: unknown): void {
