@@ -47,9 +47,16 @@ export async function runWorkers(options: RunWorkersOptions): Promise<RunningWor
   try {
     await createWorkers(options, connection, dataConverter, workers, cleanups);
   } catch (error) {
-    // A refused start (e.g. a bad reliability contract) must not leave connections open.
-    for (const cleanup of cleanups) await cleanup();
-    await connection.close();
+    // A refused start (e.g. a bad reliability contract, a stored routing matrix that no longer
+    // validates) must not leave connections open, and must say why it was refused: a failure to
+    // release (a Worker created before the refusal still holds the connection) is logged, not thrown.
+    for (const release of [...cleanups, () => connection.close()]) {
+      try {
+        await release();
+      } catch (releaseError) {
+        options.logger.warn('could not release a connection after a refused start', { error: releaseError instanceof Error ? releaseError.message : String(releaseError) });
+      }
+    }
     throw error;
   }
   const done = Promise.all(workers.map((worker) => worker.run())).then(async () => {
