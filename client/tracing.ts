@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { WorkflowClientInterceptor } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowClientInterceptor } from '@temporalio/client';
 import { traceHeader, tracer } from '../platform/tracing';
 
 /** Client interceptor: starting a workflow is a span, and its context travels in the start's headers. */
@@ -9,7 +9,9 @@ export const tracingClientInterceptor: WorkflowClientInterceptor = {
       try {
         return await next({ ...input, headers: { ...input.headers, ...traceHeader() } });
       } catch (error) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+        // A duplicate submit finds the ID's run and attaches to it (client/submit-inference.ts): an outcome, not an error.
+        if (error instanceof WorkflowExecutionAlreadyStartedError) span.setAttribute('temporal.workflow_already_started', true);
+        else span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
         throw error;
       } finally {
         span.end();

@@ -1,3 +1,4 @@
+import { SpanStatusCode } from '@opentelemetry/api';
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitInference } from '../client/submit-inference';
@@ -38,8 +39,23 @@ describe('traces from client to model call', () => {
     }, { what: 'the three spans' });
     expect(spans.activity.parentSpanContext?.spanId).toBe(spans.start.spanContext().spanId);
     expect(spans.model.attributes).toMatchObject({ 'civicos.model': 'qwen3:14b', 'civicos.host': 'trace-host', 'civicos.outcome': 'ok' });
-    // The routing matrix is read by a local activity of the same workflow: same trace.
-    expect(spans.all.some((s) => s.name === 'RunActivity:loadRoutingMatrix' && s.spanContext().traceId === spans.start.spanContext().traceId)).toBe(true);
+    // The happy path's route is resolved by the lane worker inside that activity: no routing local activity.
+    expect(spans.all.filter((s) => s.spanContext().traceId === spans.start.spanContext().traceId).map((s) => s.name)).not.toContain('RunActivity:loadRoutingMatrix');
     expect(JSON.stringify(spans.all.map((s) => ({ name: s.name, attributes: s.attributes })))).not.toContain(secret);
+  });
+
+  it('a duplicate submit attaches to the run: its start span is not an error, and says it found the run', async () => {
+    const client = new Client({ connection: temporal.client.connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter, interceptors: { workflow: [tracingClientInterceptor] } });
+    const payload = { ...donorDigest, user_prompt: `trace twice ${uniqueId('prompt')}`, idempotency_key: uniqueId('trace-dup') };
+    const first = await submitInference(client, payload);
+    const second = await submitInference(client, payload);
+    expect(second.runId).toBe(first.runId);
+    const starts = await eventually(() => {
+      const found = testSpans().getFinishedSpans().filter((s) => s.name === 'StartWorkflow:inferenceRequest' && s.attributes['temporal.workflow_id'] === first.workflowId);
+      return found.length === 2 ? found : undefined;
+    }, { what: 'both start spans' });
+    expect(starts.map((s) => s.status.code)).not.toContain(SpanStatusCode.ERROR);
+    expect(starts.map((s) => s.attributes['temporal.workflow_already_started'] ?? false).sort()).toEqual([false, true]);
+    await first.handle.result();
   });
 });
