@@ -9,9 +9,10 @@ import { appendRoutingEvent } from '../stores/routing-events';
 import { RoutingStore } from '../stores/routing-store';
 
 /**
- * Routing activities on the workflow queue: the matrix enters a workflow only through
- * `loadRoutingMatrix`, so the version it used is in the workflow's history; fallbacks and cloud
- * decisions go to `<data>/ledger/routing/YYYY-MM-DD.jsonl` and the log.
+ * Routing activities on the workflow queue (local activities): `loadRoutingMatrix` gives a workflow
+ * the matrix when it walks a chain (off the happy path, where the lane worker resolves the first
+ * route and returns its version), so the version used is always in the workflow's history;
+ * fallbacks and cloud decisions go to `<data>/ledger/routing/YYYY-MM-DD.jsonl` and the log.
  */
 export function createRoutingActivities(deps: { dataDir: string; logger: JsonLogger; directors?: readonly string[] }): RoutingActivities {
   const store = new RoutingStore(deps.dataDir);

@@ -12,7 +12,7 @@ const EVENT = temporal.api.enums.v1.EventType;
 export const STEPS = [
   'submit (validation, admission, start call)',
   'start → first workflow task started',
-  'first workflow task (incl. local activities: matrix read)',
+  'first workflow task (module load, validation; a routing local activity off the happy path)',
   'activity scheduled → started (dispatch)',
   'activity (the model call / no-op)',
   'activity completed → workflow completed',
