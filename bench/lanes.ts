@@ -16,6 +16,7 @@ import { logger } from '../platform/logger';
 import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
 import { runWorkers } from '../workers/run-workers';
 import { benchTemporal, fmt, percentile, pool } from './support';
+import { breakdown, STEPS, type Breakdown, type Timing } from './breakdown';
 
 const EXPERIMENTAL = Number(process.env.BENCH_EXPERIMENTAL ?? 1000);
 const URGENT = Number(process.env.BENCH_URGENT ?? 20);
@@ -120,12 +121,15 @@ async function main(): Promise<void> {
     const urgentPlatform: Array<{ sentAt: number; id: string }> = [];
     const urgentDirect: number[] = [];
     const urgentDone: Array<Promise<unknown>> = [];
+    const urgentTimings: Timing[] = [];
     const injections = urgentAt.map(async (at, i) => {
       await sleep(t0 + at - Date.now());
       const payload = { ...base, model: URGENT_MODEL, priority: 'urgent' as const, lane: 'prod' as const, user_prompt: `urgent ${run} ${i}`, max_tokens: 8 };
-      urgentPlatform.push({ sentAt: Date.now(), id: `${i}` });
+      const sentAt = Date.now();
+      urgentPlatform.push({ sentAt, id: `${i}` });
       const submission = await submitInference(temporal.client, payload);
-      urgentDone.push(submission.handle.result());
+      const submitted = Date.now();
+      urgentDone.push(submission.handle.result().then(() => urgentTimings.push({ workflowId: submission.workflowId, t0: sentAt, submitted, resulted: Date.now() })));
       urgentDirect.push(Date.now());
       urgentDone.push(
         direct.chat({ model: URGENT_MODEL, messages: [{ role: 'user', content: payload.user_prompt }], stream: true, options: { num_predict: 8 } }).then(async (s) => {
@@ -161,6 +165,13 @@ async function main(): Promise<void> {
         if (r) process.stderr.write(`urgent ${i}: to host ${r.arrivedAt - u.sentAt} ms, host queue ${r.startedAt! - r.arrivedAt} ms\n`);
       });
     }
+    // Where an urgent request's time went (history timestamps), p50 / p95 / max per step.
+    const urgentSteps: Breakdown[] = [];
+    for (const timing of urgentTimings) urgentSteps.push(await breakdown(temporal.client, timing));
+    const stepStats = (i: number): string => {
+      const values = urgentSteps.map((b) => b.steps[i]!);
+      return `${fmt(percentile(values, 50), 0)} / ${fmt(percentile(values, 95), 0)} / ${fmt(Math.max(...values), 0)}`;
+    };
     const completed = results.filter((r) => r.status === 'fulfilled').length;
     const preempted = simA.records.filter((r) => r.model === EXPERIMENTAL_MODEL && r.outcome === 'aborted').length;
     const p95 = percentile(latencyA, 95);
@@ -174,6 +185,11 @@ async function main(): Promise<void> {
       '',
       `urgent p95 goal ≤ 1000 ms: ${p95 <= 1000 ? 'met' : 'NOT met'}; utilisation goal ≥ 95%: ${utilisationA >= 0.95 ? 'met' : 'NOT met'}; ` +
         `baseline/platform urgent p50 ratio ${fmt(percentile(latencyB, 50) / percentile(latencyA, 50), 1)}x`,
+      '',
+      '| urgent request step (ms) | p50 / p95 / max |',
+      '|---|---|',
+      ...STEPS.map((step, i) => `| ${step} | ${stepStats(i)} |`),
+      '',
       `pause/resume mid-flood (${pauseWindow[0] / 1000}-${pauseWindow[1] / 1000} s): submitted ${floodSubmissions.length}, completed ${completed}, ` +
         `model calls completed ${expDoneA()} (experimental pre-empted for prod and re-run: ${preempted}); flood submitted in ${fmt(submitSeconds, 0)} s`,
     ];
