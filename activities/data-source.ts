@@ -46,7 +46,7 @@ export function createDataSourceActivities(deps: { dataDir: string; logger: Json
       } catch (error) {
         throw ApplicationFailure.nonRetryable(`${file}: not valid JSON (${(error as Error).message})`, CIVIC_FAILURE.sourceInvalid);
       }
-      const parsed = SOURCE_SCHEMAS[name].safeParse(raw);
+      const parsed = SOURCE_SCHEMAS[name]().safeParse(raw);
       if (!parsed.success) {
         const problems = formatZodIssues(parsed.error, { root: 'file', max: 10 });
         throw ApplicationFailure.nonRetryable(`${file}: ${problems.join('; ')}`, CIVIC_FAILURE.sourceInvalid);

@@ -17,7 +17,7 @@ export const sloWorkflowId = (date: string): string => `slo-report:${date}`;
 /** `--date`: a real calendar date, not in the future; the message says how to fix it. */
 export function parseSloDate(value: string | undefined, now = new Date()): string {
   const date = value ?? now.toISOString().slice(0, 10);
-  const parsed = businessDate.safeParse(date);
+  const parsed = businessDate().safeParse(date);
   if (!parsed.success) throw new RangeError(`--date: "${date}" ${parsed.error.issues[0]?.message ?? 'is not a date'}. Fix: a UTC day such as --date ${now.toISOString().slice(0, 10)}`);
   if (date > now.toISOString().slice(0, 10)) throw new RangeError(`--date: ${date} is in the future. Fix: today (${now.toISOString().slice(0, 10)}) or an earlier UTC day`);
   return date;

@@ -1,27 +1,32 @@
 import { z } from 'zod';
+import { lazily } from './lazy';
 
 /**
  * Who may decide an irreversible action, per action name (`send-comms`, …): an allow-list of
  * identities, as configuration (config/approvers.ts, or CIVICOS_APPROVERS). Pure, so the workflow's
  * update validator applies the same rule the client and the outbox check.
  */
-export const approverIdentity = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._@+-]{0,63}$/, 'an identity is 1-64 letters, digits, space, dot, dash, underscore, @ or +');
+export const approverIdentity = lazily('approver identity', () =>
+  z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._@+-]{0,63}$/, 'an identity is 1-64 letters, digits, space, dot, dash, underscore, @ or +'),
+);
 
 const ACTION_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
-export const approversSchema = z
-  .record(z.string(), z.array(approverIdentity).min(1, 'list at least one approver (nobody could decide otherwise)'))
-  .superRefine((config, ctx) => {
-    // Checked here rather than as the record's key schema, so the message says what an action name is.
-    for (const action of Object.keys(config)) {
-      if (!ACTION_NAME.test(action)) ctx.addIssue({ code: 'custom', path: [action], message: 'action names are lower-case letters, digits and dashes' });
-    }
-  });
+export const approversSchema = lazily('approvers', () =>
+  z
+    .record(z.string(), z.array(approverIdentity()).min(1, 'list at least one approver (nobody could decide otherwise)'))
+    .superRefine((config, ctx) => {
+      // Checked here rather than as the record's key schema, so the message says what an action name is.
+      for (const action of Object.keys(config)) {
+        if (!ACTION_NAME.test(action)) ctx.addIssue({ code: 'custom', path: [action], message: 'action names are lower-case letters, digits and dashes' });
+      }
+    }),
+);
 
-export type ApproverConfig = z.infer<typeof approversSchema>;
+export type ApproverConfig = z.infer<ReturnType<typeof approversSchema>>;
 
 /** Identities compare trimmed and case-insensitively (`Ada.Okafor` is `ada.okafor`). */
 export function sameIdentity(a: string, b: string): boolean {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from './lazy';
 
 /**
  * Durations as operators write them in contracts, schedules and KB artifacts: a whole number and
@@ -7,12 +8,14 @@ import { z } from 'zod';
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 
-export const durationSchema = z
-  .string({ error: 'must be a duration such as 30s, 5m or 24h' })
-  .regex(DURATION, 'must be a duration: a whole number and one unit of ms, s, m, h, d (e.g. 30s, 5m, 24h)')
-  .refine((value) => !isDuration(value) || durationMs(value) > 0, 'must be longer than 0');
+export const durationSchema = lazily('duration', () =>
+  z
+    .string({ error: 'must be a duration such as 30s, 5m or 24h' })
+    .regex(DURATION, 'must be a duration: a whole number and one unit of ms, s, m, h, d (e.g. 30s, 5m, 24h)')
+    .refine((value) => !isDuration(value) || durationMs(value) > 0, 'must be longer than 0'),
+);
 
-export type DurationText = z.infer<typeof durationSchema>;
+export type DurationText = z.infer<ReturnType<typeof durationSchema>>;
 
 export function isDuration(text: string): boolean {
   return DURATION.test(text.trim());

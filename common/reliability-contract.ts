@@ -4,6 +4,7 @@ import { durationMs as parseDurationMs, durationSchema, formatDuration, isDurati
 import { inferenceTimeoutMs } from './inference';
 import { LANE_PRIORITIES, LANES, PRIORITIES } from './lanes';
 import { formatZodIssues, ProblemsError } from './failures';
+import { lazily } from './lazy';
 
 /**
  * The reliability contract of one CivicOS workflow (Workflow v2 §4): lane and priority,
@@ -12,8 +13,8 @@ import { formatZodIssues, ProblemsError } from './failures';
  * to configure activities, and `civicos kb check` compares the KB artifacts against them.
  * Pure (no Node APIs) so workflow code can import it.
  */
-const name = z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]{2,47}$/, 'allowed: 3-48 lower-case letters, digits and -, starting with a letter');
-const identifier = z.string({ error: 'is required' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'allowed: letters, digits and . _ : - (no spaces)');
+const name = () => z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]{2,47}$/, 'allowed: 3-48 lower-case letters, digits and -, starting with a letter');
+const identifier = () => z.string({ error: 'is required' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'allowed: letters, digits and . _ : - (no spaces)');
 const prose = (what: string) => z.string({ error: `is required (${what})` }).trim().min(10, `must say ${what} (at least 10 characters)`);
 
 /** Input fields a business key may be built from. */
@@ -23,97 +24,99 @@ export type KeyField = (typeof KEY_FIELDS)[number];
 export const REUSE_POLICIES = ['REJECT_DUPLICATE', 'ALLOW_DUPLICATE_FAILED_ONLY'] as const;
 export const CONFLICT_POLICIES = ['USE_EXISTING', 'FAIL'] as const;
 
-export const workflowContractSchema = z
-  .strictObject({
-    workflow: name,
-    /** The exported workflow function, e.g. `donorDigest`. */
-    workflowType: z.string({ error: 'is required' }).regex(/^[a-z][A-Za-z0-9]{2,63}$/, 'must be the exported workflow function name (camelCase)'),
-    summary: prose('what the workflow does'),
-    owner: z.string({ error: 'is required' }).trim().min(2, 'must name the owning team or person'),
-    lane: z.enum(LANES, { error: `allowed: ${LANES.join(', ')}` }),
-    priority: z.enum(PRIORITIES, { error: `allowed: ${PRIORITIES.join(', ')}` }),
-    agentId: identifier,
-    callingSkill: identifier,
-    taskClass: z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9_-]{0,63}$/, 'allowed: lower-case letters, digits, _ and -'),
-    model: modelSchema,
-    maxTokens: z.number({ error: 'is required' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_TOKENS_LIMIT, `must be at most ${MAX_TOKENS_LIMIT}`),
-    idempotency: z.strictObject({
-      /** Workflow ID template: `<workflow>:{<field>}`, e.g. `donor-digest:{date}`. */
-      key: z.string({ error: 'is required' }).regex(new RegExp(`^[a-z][a-z0-9-]*:\\{(${KEY_FIELDS.join('|')})\\}$`), `must be <workflow>:{field} with field one of ${KEY_FIELDS.join(', ')}`),
-      /** What a start with the ID of a *closed* run does. */
-      reusePolicy: z.enum(REUSE_POLICIES, { error: `allowed: ${REUSE_POLICIES.join(', ')}` }),
-      /** What a start with the ID of a *running* run does. */
-      conflictPolicy: z.enum(CONFLICT_POLICIES, { error: `allowed: ${CONFLICT_POLICIES.join(', ')}` }),
+export const workflowContractSchema = lazily('workflow contract', () =>
+  z
+    .strictObject({
+      workflow: name(),
+      /** The exported workflow function, e.g. `donorDigest`. */
+      workflowType: z.string({ error: 'is required' }).regex(/^[a-z][A-Za-z0-9]{2,63}$/, 'must be the exported workflow function name (camelCase)'),
+      summary: prose('what the workflow does'),
+      owner: z.string({ error: 'is required' }).trim().min(2, 'must name the owning team or person'),
+      lane: z.enum(LANES, { error: `allowed: ${LANES.join(', ')}` }),
+      priority: z.enum(PRIORITIES, { error: `allowed: ${PRIORITIES.join(', ')}` }),
+      agentId: identifier(),
+      callingSkill: identifier(),
+      taskClass: z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9_-]{0,63}$/, 'allowed: lower-case letters, digits, _ and -'),
+      model: modelSchema(),
+      maxTokens: z.number({ error: 'is required' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_TOKENS_LIMIT, `must be at most ${MAX_TOKENS_LIMIT}`),
+      idempotency: z.strictObject({
+        /** Workflow ID template: `<workflow>:{<field>}`, e.g. `donor-digest:{date}`. */
+        key: z.string({ error: 'is required' }).regex(new RegExp(`^[a-z][a-z0-9-]*:\\{(${KEY_FIELDS.join('|')})\\}$`), `must be <workflow>:{field} with field one of ${KEY_FIELDS.join(', ')}`),
+        /** What a start with the ID of a *closed* run does. */
+        reusePolicy: z.enum(REUSE_POLICIES, { error: `allowed: ${REUSE_POLICIES.join(', ')}` }),
+        /** What a start with the ID of a *running* run does. */
+        conflictPolicy: z.enum(CONFLICT_POLICIES, { error: `allowed: ${CONFLICT_POLICIES.join(', ')}` }),
+      }),
+      /** Retry policy of the workflow's own activities (data, outputs, messaging). */
+      retry: z.strictObject({
+        maximumAttempts: z.number({ error: 'is required (no infinite retries)' }).int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10 (no unbounded retries)'),
+        initialInterval: durationSchema(),
+        backoffCoefficient: z.number({ error: 'is required' }).min(1, 'must be at least 1').max(10, 'must be at most 10'),
+        maximumInterval: durationSchema(),
+      }),
+      timeouts: z.strictObject({
+        /** Deadline of the whole run, enforced inside the workflow so that missing it alerts. */
+        workflow: durationSchema(),
+        /** Start-to-close of each of the workflow's own activity attempts. */
+        activity: durationSchema(),
+      }),
+      fallback: z.strictObject({
+        /** Tried when the primary model fails after the queue contract's retries. */
+        model: modelSchema().optional(),
+        /** After every model failed: a data-only `template` output (degraded, alerted), or `fail` (alerted). */
+        final: z.enum(['template', 'fail'], { error: 'allowed: template, fail' }),
+        description: prose('what happens when the model is unavailable'),
+      }),
+      output: z.strictObject({
+        /** Folder under `<data>/outputs/`; outputs land in `<dir>/<date>/<workflowId>.{md,json}`, pointer `<dir>/latest.json`. */
+        dir: name(),
+      }),
+      /** KB write artifact (Workflow v2 §4); required for prod. */
+      kbArtifact: z.string().regex(/^kb\/[a-z0-9-]+\.md$/, 'must be kb/<workflow>.md').optional(),
+      /** Human approval before an irreversible external action. */
+      approval: z
+        .strictObject({
+          action: z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]+$/, 'e.g. send-comms, submit-grant'),
+          timeout: durationSchema(),
+        })
+        .optional(),
+      experiment: z
+        .strictObject({
+          tag: z.string({ error: 'is required' }).regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'allowed: 2-64 lower-case letters, digits, . _ -'),
+          successCriteria: prose('how the experiment is judged'),
+        })
+        .optional(),
+    })
+    .superRefine((contract, ctx) => {
+      // Refinements can run on a contract whose fields already failed: compare durations defensively.
+      const durationMs = (text: string): number => (isDuration(text) ? parseDurationMs(text) : Number.NaN);
+      const issue = (path: Array<string | number>, message: string): void => ctx.addIssue({ code: 'custom', path, message });
+      if (!LANE_PRIORITIES[contract.lane].includes(contract.priority)) {
+        issue(['priority'], `"${contract.priority}" is not allowed in lane ${contract.lane}; allowed: ${LANE_PRIORITIES[contract.lane].join(', ')}`);
+      }
+      if (!contract.idempotency.key.startsWith(`${contract.workflow}:`)) issue(['idempotency', 'key'], `must start with "${contract.workflow}:"`);
+      if (durationMs(contract.retry.maximumInterval) < durationMs(contract.retry.initialInterval)) {
+        issue(['retry', 'maximumInterval'], 'must be at least retry.initialInterval');
+      }
+      if (durationMs(contract.timeouts.activity) >= durationMs(contract.timeouts.workflow)) issue(['timeouts', 'activity'], 'must be shorter than timeouts.workflow');
+      if (contract.approval && durationMs(contract.approval.timeout) >= durationMs(contract.timeouts.workflow)) {
+        issue(['approval', 'timeout'], 'must be shorter than timeouts.workflow (the run must outlive the wait)');
+      }
+      if (contract.fallback.model === contract.model) issue(['fallback', 'model'], 'must differ from model');
+      if (contract.lane === 'prod') {
+        if (!contract.kbArtifact) issue(['kbArtifact'], 'is required in lane prod (Workflow v2 §4)');
+        else if (contract.kbArtifact !== `kb/${contract.workflow}.md`) issue(['kbArtifact'], `must be kb/${contract.workflow}.md`);
+        if (!contract.fallback.model && contract.fallback.final === 'fail') issue(['fallback'], 'lane prod must have a fallback: a fallback model or a template output');
+        if (contract.experiment) issue(['experiment'], 'only applies to lane experimental');
+      } else {
+        if (!contract.experiment) issue(['experiment'], 'is required in lane experimental (tag and success criteria)');
+        if (contract.approval) issue(['approval'], 'experimental workflows never take irreversible external actions');
+      }
     }),
-    /** Retry policy of the workflow's own activities (data, outputs, messaging). */
-    retry: z.strictObject({
-      maximumAttempts: z.number({ error: 'is required (no infinite retries)' }).int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10 (no unbounded retries)'),
-      initialInterval: durationSchema,
-      backoffCoefficient: z.number({ error: 'is required' }).min(1, 'must be at least 1').max(10, 'must be at most 10'),
-      maximumInterval: durationSchema,
-    }),
-    timeouts: z.strictObject({
-      /** Deadline of the whole run, enforced inside the workflow so that missing it alerts. */
-      workflow: durationSchema,
-      /** Start-to-close of each of the workflow's own activity attempts. */
-      activity: durationSchema,
-    }),
-    fallback: z.strictObject({
-      /** Tried when the primary model fails after the queue contract's retries. */
-      model: modelSchema.optional(),
-      /** After every model failed: a data-only `template` output (degraded, alerted), or `fail` (alerted). */
-      final: z.enum(['template', 'fail'], { error: 'allowed: template, fail' }),
-      description: prose('what happens when the model is unavailable'),
-    }),
-    output: z.strictObject({
-      /** Folder under `<data>/outputs/`; outputs land in `<dir>/<date>/<workflowId>.{md,json}`, pointer `<dir>/latest.json`. */
-      dir: name,
-    }),
-    /** KB write artifact (Workflow v2 §4); required for prod. */
-    kbArtifact: z.string().regex(/^kb\/[a-z0-9-]+\.md$/, 'must be kb/<workflow>.md').optional(),
-    /** Human approval before an irreversible external action. */
-    approval: z
-      .strictObject({
-        action: z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]+$/, 'e.g. send-comms, submit-grant'),
-        timeout: durationSchema,
-      })
-      .optional(),
-    experiment: z
-      .strictObject({
-        tag: z.string({ error: 'is required' }).regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'allowed: 2-64 lower-case letters, digits, . _ -'),
-        successCriteria: prose('how the experiment is judged'),
-      })
-      .optional(),
-  })
-  .superRefine((contract, ctx) => {
-    // Refinements can run on a contract whose fields already failed: compare durations defensively.
-    const durationMs = (text: string): number => (isDuration(text) ? parseDurationMs(text) : Number.NaN);
-    const issue = (path: Array<string | number>, message: string): void => ctx.addIssue({ code: 'custom', path, message });
-    if (!LANE_PRIORITIES[contract.lane].includes(contract.priority)) {
-      issue(['priority'], `"${contract.priority}" is not allowed in lane ${contract.lane}; allowed: ${LANE_PRIORITIES[contract.lane].join(', ')}`);
-    }
-    if (!contract.idempotency.key.startsWith(`${contract.workflow}:`)) issue(['idempotency', 'key'], `must start with "${contract.workflow}:"`);
-    if (durationMs(contract.retry.maximumInterval) < durationMs(contract.retry.initialInterval)) {
-      issue(['retry', 'maximumInterval'], 'must be at least retry.initialInterval');
-    }
-    if (durationMs(contract.timeouts.activity) >= durationMs(contract.timeouts.workflow)) issue(['timeouts', 'activity'], 'must be shorter than timeouts.workflow');
-    if (contract.approval && durationMs(contract.approval.timeout) >= durationMs(contract.timeouts.workflow)) {
-      issue(['approval', 'timeout'], 'must be shorter than timeouts.workflow (the run must outlive the wait)');
-    }
-    if (contract.fallback.model === contract.model) issue(['fallback', 'model'], 'must differ from model');
-    if (contract.lane === 'prod') {
-      if (!contract.kbArtifact) issue(['kbArtifact'], 'is required in lane prod (Workflow v2 §4)');
-      else if (contract.kbArtifact !== `kb/${contract.workflow}.md`) issue(['kbArtifact'], `must be kb/${contract.workflow}.md`);
-      if (!contract.fallback.model && contract.fallback.final === 'fail') issue(['fallback'], 'lane prod must have a fallback: a fallback model or a template output');
-      if (contract.experiment) issue(['experiment'], 'only applies to lane experimental');
-    } else {
-      if (!contract.experiment) issue(['experiment'], 'is required in lane experimental (tag and success criteria)');
-      if (contract.approval) issue(['approval'], 'experimental workflows never take irreversible external actions');
-    }
-  });
+);
 
-export type WorkflowContractInput = z.input<typeof workflowContractSchema>;
-export type WorkflowContract = z.output<typeof workflowContractSchema>;
+export type WorkflowContractInput = z.input<ReturnType<typeof workflowContractSchema>>;
+export type WorkflowContract = z.output<ReturnType<typeof workflowContractSchema>>;
 
 /** A registered contract is invalid: names the workflow and each bad field. */
 export class ContractError extends ProblemsError {
@@ -128,7 +131,7 @@ function problemsOf(error: z.ZodError, label: string): string[] {
 }
 
 export function parseContract(input: unknown): WorkflowContract {
-  const parsed = workflowContractSchema.safeParse(input);
+  const parsed = workflowContractSchema().safeParse(input);
   if (parsed.success) return parsed.data;
   const label = typeof (input as { workflow?: unknown })?.workflow === 'string' ? `workflow "${(input as { workflow: string }).workflow}"` : 'workflow (unnamed)';
   throw new ContractError(problemsOf(parsed.error, label));

@@ -1,116 +1,125 @@
 import { z } from 'zod';
 import { LANES, type Lane } from './lanes';
 import { formatZodIssues } from './failures';
+import { lazily } from './lazy';
 
 /**
  * The routing matrix: versioned data that maps the standard's aliases to a provider and a model,
  * with a fallback chain per alias, which lanes each provider may serve, and the cloud envelope.
  * Pure (no Node APIs): workflows resolve routes with it after reading it through an activity.
  */
-const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'allowed: lower-case letters, digits, . _ - (max 64)');
-const aliasName = z.string().regex(/^(local|cloud|pilot)\/[a-z0-9][a-z0-9._-]*$/, 'allowed: local/…, cloud/… or pilot/… followed by lower-case letters, digits, . _ -');
+const name = () => z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'allowed: lower-case letters, digits, . _ - (max 64)');
+const aliasName = () => z.string().regex(/^(local|cloud|pilot)\/[a-z0-9][a-z0-9._-]*$/, 'allowed: local/…, cloud/… or pilot/… followed by lower-case letters, digits, . _ -');
 
 /** Provider keys live only in variables with this prefix: a matrix cannot name any other variable (and so read it out). */
 export const API_KEY_ENV_PREFIX = 'CIVICOS_CLOUD_KEY_';
 
-export const providerSchema = z.strictObject({
-  /** `ollama`: through the lane inference workers. `openai-compatible`: chat-completions over HTTP. */
-  kind: z.enum(['ollama', 'openai-compatible']),
-  placement: z.enum(['local', 'cloud']),
-  baseUrl: z
-    .string()
-    .url('expected a URL such as http://127.0.0.1:8080/v1')
-    .refine((value) => /^https?:\/\//.test(value), 'expected an http(s) URL')
-    .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(value), 'must not carry credentials (user:password@); the key goes in the apiKeyEnv variable')
-    .optional(),
-  /** Name of the environment variable holding the API key (never the key itself); always `CIVICOS_CLOUD_KEY_…`. */
-  apiKeyEnv: z
-    .string()
-    .regex(new RegExp(`^${API_KEY_ENV_PREFIX}[A-Z0-9_]+$`), `must name a variable starting ${API_KEY_ENV_PREFIX}, e.g. ${API_KEY_ENV_PREFIX}OPENAI (only those may hold provider keys)`)
-    .optional(),
-  lanes: z.array(z.enum(LANES)).min(1, 'list at least one lane (prod, experimental)'),
-  pricePer1kInputTokensUsd: z.number().min(0).optional(),
-  pricePer1kOutputTokensUsd: z.number().min(0).optional(),
-  /**
-   * OpenAI-compatible providers: calls at once per lane and worker process (each lane has its own
-   * task queue `civicos-provider-<name>-<lane>`), so the provider sees at most their sum per process.
-   */
-  concurrency: z
-    .strictObject({ prod: z.number().int().min(1).max(256), experimental: z.number().int().min(1).max(256) })
-    .default({ prod: 4, experimental: 2 }),
-});
+export const providerSchema = lazily('provider', () =>
+  z.strictObject({
+    /** `ollama`: through the lane inference workers. `openai-compatible`: chat-completions over HTTP. */
+    kind: z.enum(['ollama', 'openai-compatible']),
+    placement: z.enum(['local', 'cloud']),
+    baseUrl: z
+      .string()
+      .url('expected a URL such as http://127.0.0.1:8080/v1')
+      .refine((value) => /^https?:\/\//.test(value), 'expected an http(s) URL')
+      .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(value), 'must not carry credentials (user:password@); the key goes in the apiKeyEnv variable')
+      .optional(),
+    /** Name of the environment variable holding the API key (never the key itself); always `CIVICOS_CLOUD_KEY_…`. */
+    apiKeyEnv: z
+      .string()
+      .regex(new RegExp(`^${API_KEY_ENV_PREFIX}[A-Z0-9_]+$`), `must name a variable starting ${API_KEY_ENV_PREFIX}, e.g. ${API_KEY_ENV_PREFIX}OPENAI (only those may hold provider keys)`)
+      .optional(),
+    lanes: z.array(z.enum(LANES)).min(1, 'list at least one lane (prod, experimental)'),
+    pricePer1kInputTokensUsd: z.number().min(0).optional(),
+    pricePer1kOutputTokensUsd: z.number().min(0).optional(),
+    /**
+     * OpenAI-compatible providers: calls at once per lane and worker process (each lane has its own
+     * task queue `civicos-provider-<name>-<lane>`), so the provider sees at most their sum per process.
+     */
+    concurrency: z
+      .strictObject({ prod: z.number().int().min(1).max(256), experimental: z.number().int().min(1).max(256) })
+      .default({ prod: 4, experimental: 2 }),
+  }),
+);
 
-export const routeSchema = z.strictObject({
-  provider: name,
-  model: z.string().min(1).max(200),
-  /** Aliases tried in order when this route fails (after its retries) or fails a quality gate. */
-  fallback: z.array(aliasName).default([]),
-});
+export const routeSchema = lazily('route', () =>
+  z.strictObject({
+    provider: name(),
+    model: z.string().min(1).max(200),
+    /** Aliases tried in order when this route fails (after its retries) or fails a quality gate. */
+    fallback: z.array(aliasName()).default([]),
+  }),
+);
 
-export const promotionSchema = z.strictObject({
-  provider: name,
-  lane: z.enum(LANES),
-  approvedBy: z.string().min(1, 'name who approved the promotion'),
-  at: z.string().datetime({ message: 'an ISO date-time, e.g. 2026-11-24T10:00:00Z' }),
-  evidence: z.string().min(1, 'point at the promotion-gate report'),
-});
+export const promotionSchema = lazily('promotion record', () =>
+  z.strictObject({
+    provider: name(),
+    lane: z.enum(LANES),
+    approvedBy: z.string().min(1, 'name who approved the promotion'),
+    at: z.string().datetime({ message: 'an ISO date-time, e.g. 2026-11-24T10:00:00Z' }),
+    evidence: z.string().min(1, 'point at the promotion-gate report'),
+  }),
+);
 
-export const routingMatrixSchema = z
-  .strictObject({
-    version: z.number().int().min(1),
-    description: z.string().max(500).default(''),
-    providers: z.record(name, providerSchema),
-    aliases: z.record(aliasName, routeSchema),
-    /** Provider serving concrete model names (not aliases). */
-    defaultProvider: name,
-    cloud: z.strictObject({
-      /** Task classes that are premium: cloud allowed without a failed local gate. */
-      premiumTaskClasses: z.array(z.string()).default([]),
-      monthlyBudgetUsd: z.number().min(0),
-      maxRequestsPerDay: z.number().int().min(0).default(1000),
+export const routingMatrixSchema = lazily('routing matrix', () =>
+  z
+    .strictObject({
+      version: z.number().int().min(1),
+      description: z.string().max(500).default(''),
+      providers: z.record(name(), providerSchema()),
+      aliases: z.record(aliasName(), routeSchema()),
+      /** Provider serving concrete model names (not aliases). */
+      defaultProvider: name(),
+      cloud: z.strictObject({
+        /** Task classes that are premium: cloud allowed without a failed local gate. */
+        premiumTaskClasses: z.array(z.string()).default([]),
+        monthlyBudgetUsd: z.number().min(0),
+        maxRequestsPerDay: z.number().int().min(0).default(1000),
+      }),
+      promotions: z.array(promotionSchema()).default([]),
+    })
+    .superRefine((matrix, ctx) => {
+      const providers = Object.keys(matrix.providers);
+      if (!matrix.providers[matrix.defaultProvider]) {
+        ctx.addIssue({ code: 'custom', path: ['defaultProvider'], message: `"${matrix.defaultProvider}" is not a provider; defined: ${providers.join(', ')}` });
+      }
+      for (const [providerName, provider] of Object.entries(matrix.providers)) {
+        if (provider.kind === 'openai-compatible' && !provider.baseUrl) {
+          ctx.addIssue({ code: 'custom', path: ['providers', providerName, 'baseUrl'], message: 'is required for an openai-compatible provider' });
+        }
+        if (provider.placement === 'cloud') {
+          if (provider.baseUrl && !provider.baseUrl.startsWith('https://') && !isLoopbackUrl(provider.baseUrl)) {
+            ctx.addIssue({ code: 'custom', path: ['providers', providerName, 'baseUrl'], message: 'a cloud provider must use https:// (plain http only on loopback, with CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD=1, for the dev/test simulator)' });
+          }
+          if (!provider.apiKeyEnv) ctx.addIssue({ code: 'custom', path: ['providers', providerName, 'apiKeyEnv'], message: 'is required for a cloud provider (the env variable holding its key)' });
+          if (provider.pricePer1kInputTokensUsd === undefined || provider.pricePer1kOutputTokensUsd === undefined) {
+            ctx.addIssue({ code: 'custom', path: ['providers', providerName], message: 'a cloud provider needs pricePer1kInputTokensUsd and pricePer1kOutputTokensUsd' });
+          }
+        }
+        // The non-Ollama local pilot may serve prod only with a promotion record.
+        if (provider.kind === 'openai-compatible' && provider.placement === 'local' && provider.lanes.includes('prod')) {
+          const promoted = matrix.promotions.some((p) => p.provider === providerName && p.lane === 'prod');
+          if (!promoted) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['providers', providerName, 'lanes'],
+              message: `the non-Ollama local provider "${providerName}" may serve lane experimental only; add a promotions entry {provider: "${providerName}", lane: "prod", approvedBy, at, evidence} from a passed promotion gate`,
+            });
+          }
+        }
+      }
+      for (const [alias, route] of Object.entries(matrix.aliases)) {
+        if (!matrix.providers[route.provider]) {
+          ctx.addIssue({ code: 'custom', path: ['aliases', alias, 'provider'], message: `"${route.provider}" is not a provider; defined: ${providers.join(', ')}` });
+        }
+        for (const [i, next] of route.fallback.entries()) {
+          if (!matrix.aliases[next]) ctx.addIssue({ code: 'custom', path: ['aliases', alias, 'fallback', i], message: `"${next}" is not an alias of this matrix` });
+          if (next === alias) ctx.addIssue({ code: 'custom', path: ['aliases', alias, 'fallback', i], message: 'an alias cannot fall back to itself' });
+        }
+      }
     }),
-    promotions: z.array(promotionSchema).default([]),
-  })
-  .superRefine((matrix, ctx) => {
-    const providers = Object.keys(matrix.providers);
-    if (!matrix.providers[matrix.defaultProvider]) {
-      ctx.addIssue({ code: 'custom', path: ['defaultProvider'], message: `"${matrix.defaultProvider}" is not a provider; defined: ${providers.join(', ')}` });
-    }
-    for (const [providerName, provider] of Object.entries(matrix.providers)) {
-      if (provider.kind === 'openai-compatible' && !provider.baseUrl) {
-        ctx.addIssue({ code: 'custom', path: ['providers', providerName, 'baseUrl'], message: 'is required for an openai-compatible provider' });
-      }
-      if (provider.placement === 'cloud') {
-        if (provider.baseUrl && !provider.baseUrl.startsWith('https://') && !isLoopbackUrl(provider.baseUrl)) {
-          ctx.addIssue({ code: 'custom', path: ['providers', providerName, 'baseUrl'], message: 'a cloud provider must use https:// (plain http only on loopback, with CIVICOS_ALLOW_LOOPBACK_HTTP_CLOUD=1, for the dev/test simulator)' });
-        }
-        if (!provider.apiKeyEnv) ctx.addIssue({ code: 'custom', path: ['providers', providerName, 'apiKeyEnv'], message: 'is required for a cloud provider (the env variable holding its key)' });
-        if (provider.pricePer1kInputTokensUsd === undefined || provider.pricePer1kOutputTokensUsd === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['providers', providerName], message: 'a cloud provider needs pricePer1kInputTokensUsd and pricePer1kOutputTokensUsd' });
-        }
-      }
-      // The non-Ollama local pilot may serve prod only with a promotion record.
-      if (provider.kind === 'openai-compatible' && provider.placement === 'local' && provider.lanes.includes('prod')) {
-        const promoted = matrix.promotions.some((p) => p.provider === providerName && p.lane === 'prod');
-        if (!promoted) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['providers', providerName, 'lanes'],
-            message: `the non-Ollama local provider "${providerName}" may serve lane experimental only; add a promotions entry {provider: "${providerName}", lane: "prod", approvedBy, at, evidence} from a passed promotion gate`,
-          });
-        }
-      }
-    }
-    for (const [alias, route] of Object.entries(matrix.aliases)) {
-      if (!matrix.providers[route.provider]) {
-        ctx.addIssue({ code: 'custom', path: ['aliases', alias, 'provider'], message: `"${route.provider}" is not a provider; defined: ${providers.join(', ')}` });
-      }
-      for (const [i, next] of route.fallback.entries()) {
-        if (!matrix.aliases[next]) ctx.addIssue({ code: 'custom', path: ['aliases', alias, 'fallback', i], message: `"${next}" is not an alias of this matrix` });
-        if (next === alias) ctx.addIssue({ code: 'custom', path: ['aliases', alias, 'fallback', i], message: 'an alias cannot fall back to itself' });
-      }
-    }
-  });
+);
 
 /** True for http(s) URLs on 127.0.0.0/8, [::1] or localhost. */
 export function isLoopbackUrl(value: string): boolean {
@@ -147,12 +156,12 @@ export function providerHostProblems(matrix: RoutingMatrix, policy: ProviderHost
   return problems;
 }
 
-export type RoutingMatrix = z.output<typeof routingMatrixSchema>;
-export type RoutingMatrixInput = z.input<typeof routingMatrixSchema>;
-export type Provider = z.output<typeof providerSchema>;
+export type RoutingMatrix = z.output<ReturnType<typeof routingMatrixSchema>>;
+export type RoutingMatrixInput = z.input<ReturnType<typeof routingMatrixSchema>>;
+export type Provider = z.output<ReturnType<typeof providerSchema>>;
 
 export function validateRoutingMatrix(input: unknown): { ok: true; value: RoutingMatrix } | { ok: false; problems: string[] } {
-  const parsed = routingMatrixSchema.safeParse(input);
+  const parsed = routingMatrixSchema().safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: formatZodIssues(parsed.error, { root: 'matrix' }) };
 }

@@ -5,33 +5,39 @@ import { businessWorkflowId, keyField, type WorkflowContract } from './reliabili
 import { SA, SCHEDULED_RUN_JOB_TYPE, type SearchAttributeSetting } from './search-attributes';
 import type { WorkflowName } from './workflow-contracts';
 import { formatZodIssues } from './failures';
+import { lazily } from './lazy';
 
 /**
  * Inputs of the CivicOS workflows, shared by the client (validates before starting) and the
  * workflows (validate again: the `temporal` CLI skips the client). The business key of a run
  * is one input field (`date`, `campaignId`, `decisionId`), so its workflow ID follows from it.
  */
-export const businessDate = z
-  .string({ error: 'is required (YYYY-MM-DD)' })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'must be a real calendar date');
+export const businessDate = lazily('business date', () =>
+  z
+    .string({ error: 'is required (YYYY-MM-DD)' })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'must be a real calendar date'),
+);
 
 const sourceId = (what: string) => z.string({ error: `is required (${what})` }).regex(/^[a-z0-9][a-z0-9-]{1,63}$/, `must be the ${what} (lower-case letters, digits, -)`);
 
 /** Shortens this run's deadline (the contract's `timeouts.workflow`); never longer than it. */
-const deadline = durationSchema.optional();
+const deadline = () => durationSchema().optional();
 
-export const dateInputSchema = z.strictObject({ date: businessDate, deadline });
-export const commsDraftInputSchema = z.strictObject({
-  campaignId: sourceId('campaign id from comms-briefs'),
-  deadline,
-  /** Shortens the approval window for this run; never longer than the contract's. */
-  approvalTimeout: durationSchema.optional(),
-  /** Who started the run (the client's identity, set by startCivicWorkflow): they cannot approve the draft. */
-  requestedBy: approverIdentity.optional(),
-});
-export const decisionBriefInputSchema = z.strictObject({ decisionId: sourceId('decision id from decisions'), deadline });
+export const dateInputSchema = lazily('date input', () => z.strictObject({ date: businessDate(), deadline: deadline() }));
+export const commsDraftInputSchema = lazily('comms-draft input', () =>
+  z.strictObject({
+    campaignId: sourceId('campaign id from comms-briefs'),
+    deadline: deadline(),
+    /** Shortens the approval window for this run; never longer than the contract's. */
+    approvalTimeout: durationSchema().optional(),
+    /** Who started the run (the client's identity, set by startCivicWorkflow): they cannot approve the draft. */
+    requestedBy: approverIdentity().optional(),
+  }),
+);
+export const decisionBriefInputSchema = lazily('decision-brief input', () => z.strictObject({ decisionId: sourceId('decision id from decisions'), deadline: deadline() }));
 
+/** Each workflow's input schema, built when that workflow's input is first validated. */
 export const INPUT_SCHEMAS = {
   'donor-digest': dateInputSchema,
   'grant-deadline-watch': dateInputSchema,
@@ -39,17 +45,17 @@ export const INPUT_SCHEMAS = {
   'ops-monitor': dateInputSchema,
   'decision-brief': decisionBriefInputSchema,
   'pilot-grant-summary': dateInputSchema,
-} as const satisfies Record<WorkflowName, z.ZodType>;
+} as const satisfies Record<WorkflowName, () => z.ZodType>;
 
-export type DateInput = z.infer<typeof dateInputSchema>;
-export type CommsDraftInput = z.infer<typeof commsDraftInputSchema>;
-export type DecisionBriefInput = z.infer<typeof decisionBriefInputSchema>;
-export type WorkflowInput<N extends WorkflowName> = z.infer<(typeof INPUT_SCHEMAS)[N]>;
+export type DateInput = z.infer<ReturnType<typeof dateInputSchema>>;
+export type CommsDraftInput = z.infer<ReturnType<typeof commsDraftInputSchema>>;
+export type DecisionBriefInput = z.infer<ReturnType<typeof decisionBriefInputSchema>>;
+export type WorkflowInput<N extends WorkflowName> = z.infer<ReturnType<(typeof INPUT_SCHEMAS)[N]>>;
 
 export type InputValidation<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 export function validateWorkflowInput<N extends WorkflowName>(workflow: N, input: unknown): InputValidation<WorkflowInput<N>> {
-  const parsed = INPUT_SCHEMAS[workflow].safeParse(input);
+  const parsed = INPUT_SCHEMAS[workflow]().safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data as WorkflowInput<N> };
   return {
     ok: false,

@@ -110,7 +110,7 @@ const envSchema = z.object({
   /** Port of the codec server the Web UI decodes payloads through. */
   CIVICOS_CODEC_PORT: port.default(8081),
   /** Who this client is (recorded on drafts and approvals); default: the OS user. */
-  CIVICOS_IDENTITY: approverIdentity.optional(),
+  CIVICOS_IDENTITY: approverIdentity().optional(),
   /** Approvers per action, JSON: {"send-comms":["ada.okafor"]}; replaces config/approvers.ts. */
   CIVICOS_APPROVERS: z.string().optional(),
 });
@@ -313,7 +313,7 @@ function parseApprovers(text: string | undefined): ApproverConfig {
   } catch {
     throw new ConfigError([`CIVICOS_APPROVERS: not valid JSON. Fix: ${FIXES.CIVICOS_APPROVERS}`]);
   }
-  const parsed = approversSchema.safeParse(raw);
+  const parsed = approversSchema().safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
       formatZodIssues(parsed.error, { root: 'CIVICOS_APPROVERS', field: (path) => `CIVICOS_APPROVERS${indexed(path)}`, fix: () => FIXES.CIVICOS_APPROVERS ?? 'see README' }),

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { ESLint } from 'eslint';
+import * as ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { ALL_FAILURE_TYPES } from '../common/failures';
 
@@ -90,6 +91,58 @@ describe('common/ is pure', () => {
 
   it('lint allows zod and @temporalio/common in common/', async () => {
     expect(await lint("import { z } from 'zod';\nimport { SearchAttributeType } from '@temporalio/common';\nexport const s = [z, SearchAttributeType];")).not.toMatch(/no-restricted/);
+  });
+});
+
+/**
+ * Where a module calls zod outside any function, so the call runs at module load: in the workflow
+ * bundle that is once per workflow run (the reusable V8 context evaluates every module per run).
+ * test/schema-builds.test.ts sees what a real run builds through common/lazy.ts; this sees raw zod.
+ */
+function zodAtLoad(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const zodNames = new Set<string>();
+  for (const statement of source.statements) {
+    if (!ts.isImportDeclaration(statement) || (statement.moduleSpecifier as ts.StringLiteral).text !== 'zod') continue;
+    const clause = statement.importClause;
+    if (!clause || clause.isTypeOnly) continue;
+    if (clause.name) zodNames.add(clause.name.text);
+    const bindings = clause.namedBindings;
+    if (bindings && ts.isNamespaceImport(bindings)) zodNames.add(bindings.name.text);
+    if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) if (!element.isTypeOnly) zodNames.add(element.name.text);
+  }
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) || ts.isTypeNode(node) || ts.isImportDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isInterfaceDeclaration(node)) return;
+    if (ts.isIdentifier(node) && zodNames.has(node.text)) {
+      let statement: ts.Node = node;
+      while (statement.parent !== source) statement = statement.parent;
+      found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${statement.getText().split('\n')[0]!.slice(0, 80)}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe('zod schemas are built on first use, not at module load', () => {
+  it('no module in common/ or workflows/ calls zod outside a function', () => {
+    const files = sourceFiles(/^(common|workflows)\//);
+    expect(files.filter((file) => /from 'zod'/.test(fs.readFileSync(path.join(root, file), 'utf8'))).length).toBeGreaterThan(8);
+    expect(files.flatMap((file) => zodAtLoad(file, fs.readFileSync(path.join(root, file), 'utf8')))).toEqual([]);
+  });
+
+  it('the scan sees a schema built at load, and not one built in a function or a type', () => {
+    const probe = [
+      "import { z } from 'zod';",
+      "import { lazily } from './lazy';",
+      "const eager = z.string().min(1);",
+      "export const onFirstUse = lazily('probe', () => z.object({ a: z.string() }));",
+      'export function build() { return z.number(); }',
+      'export type Probe = z.infer<ReturnType<typeof onFirstUse>>;',
+      "export const alsoEager = { field: z.enum(['a']) };",
+    ].join('\n');
+    expect(zodAtLoad('common/probe.ts', probe)).toEqual(['common/probe.ts:3: const eager = z.string().min(1);', "common/probe.ts:7: export const alsoEager = { field: z.enum(['a']) };"]);
   });
 });
 

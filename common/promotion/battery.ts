@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_PROMPT_CHARS } from '../contract';
+import { lazily } from '../lazy';
 
 /**
  * The promotion gate's battery: versioned data (config/battery/v1.ts, or a JSON file given to
@@ -9,67 +10,75 @@ import { MAX_PROMPT_CHARS } from '../contract';
 export const BATTERY_CATEGORIES = ['short-response', 'medium-synthesis', 'long-planning', 'workflow-specific'] as const;
 export type BatteryCategory = (typeof BATTERY_CATEGORIES)[number];
 
-const jsonTypeSchema = z.enum(['string', 'number', 'integer', 'boolean', 'array', 'object']);
+const jsonTypeSchema = () => z.enum(['string', 'number', 'integer', 'boolean', 'array', 'object']);
 
-export const jsonObjectSchemaSchema = z.strictObject({
-  type: z.literal('object'),
-  required: z.array(z.string().min(1)).min(1, 'name at least one required key'),
-  properties: z.record(z.string(), z.strictObject({ type: jsonTypeSchema, minItems: z.number().int().min(0).optional() })),
-});
-export type JsonObjectSchema = z.output<typeof jsonObjectSchemaSchema>;
+export const jsonObjectSchemaSchema = lazily('json object schema', () =>
+  z.strictObject({
+    type: z.literal('object'),
+    required: z.array(z.string().min(1)).min(1, 'name at least one required key'),
+    properties: z.record(z.string(), z.strictObject({ type: jsonTypeSchema(), minItems: z.number().int().min(0).optional() })),
+  }),
+);
+export type JsonObjectSchema = z.output<ReturnType<typeof jsonObjectSchemaSchema>>;
 
-export const rubricCriterionSchema = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lower-case snake_case, e.g. accuracy'),
-  weight: z.number().positive('must be > 0'),
-  /** What a 5 means; the judge scores each answer 1-5 on it. */
-  description: z.string().min(1).max(300),
-});
+export const rubricCriterionSchema = lazily('rubric criterion', () =>
+  z.strictObject({
+    id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lower-case snake_case, e.g. accuracy'),
+    weight: z.number().positive('must be > 0'),
+    /** What a 5 means; the judge scores each answer 1-5 on it. */
+    description: z.string().min(1).max(300),
+  }),
+);
 
-export const batteryTaskSchema = z
-  .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,47}$/, 'lower-case letters, digits and -'),
-    category: z.enum(BATTERY_CATEGORIES),
-    system_prompt: z.string().max(MAX_PROMPT_CHARS),
-    user_prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
-    max_tokens: z.number().int().min(16).max(2048),
-    format: z.enum(['text', 'json']).default('text'),
-    checks: z.strictObject({
-      /** Case-insensitive substrings the answer must contain. */
-      requiredFacts: z.array(z.string().min(1)).default([]),
-      minWords: z.number().int().min(0).optional(),
-      maxWords: z.number().int().min(1).optional(),
-      /** Structured tasks: the answer must be a JSON object of this shape. */
-      jsonSchema: jsonObjectSchemaSchema.optional(),
+export const batteryTaskSchema = lazily('battery task', () =>
+  z
+    .strictObject({
+      id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,47}$/, 'lower-case letters, digits and -'),
+      category: z.enum(BATTERY_CATEGORIES),
+      system_prompt: z.string().max(MAX_PROMPT_CHARS),
+      user_prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
+      max_tokens: z.number().int().min(16).max(2048),
+      format: z.enum(['text', 'json']).default('text'),
+      checks: z.strictObject({
+        /** Case-insensitive substrings the answer must contain. */
+        requiredFacts: z.array(z.string().min(1)).default([]),
+        minWords: z.number().int().min(0).optional(),
+        maxWords: z.number().int().min(1).optional(),
+        /** Structured tasks: the answer must be a JSON object of this shape. */
+        jsonSchema: jsonObjectSchemaSchema().optional(),
+      }),
+      rubric: z.array(rubricCriterionSchema()).min(1, 'give the judge at least one criterion'),
+    })
+    .superRefine((task, ctx) => {
+      if (task.format === 'json' && !task.checks.jsonSchema) ctx.addIssue({ code: 'custom', path: ['checks', 'jsonSchema'], message: 'is required for a json task' });
+      const ids = task.rubric.map((r) => r.id);
+      if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['rubric'], message: 'criterion ids must be unique' });
     }),
-    rubric: z.array(rubricCriterionSchema).min(1, 'give the judge at least one criterion'),
-  })
-  .superRefine((task, ctx) => {
-    if (task.format === 'json' && !task.checks.jsonSchema) ctx.addIssue({ code: 'custom', path: ['checks', 'jsonSchema'], message: 'is required for a json task' });
-    const ids = task.rubric.map((r) => r.id);
-    if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['rubric'], message: 'criterion ids must be unique' });
-  });
+);
 
-export const batterySchema = z
-  .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,47}$/, 'lower-case letters, digits and -'),
-    version: z.number().int().min(1),
-    description: z.string().max(500).default(''),
-    tasks: z.array(batteryTaskSchema).min(10, 'the standard asks for at least 10 tasks'),
-  })
-  .superRefine((battery, ctx) => {
-    const ids = battery.tasks.map((t) => t.id);
-    for (const [i, id] of ids.entries()) if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'id'], message: `"${id}" is used twice` });
-    for (const category of BATTERY_CATEGORIES) {
-      if (!battery.tasks.some((t) => t.category === category)) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `no task of category ${category}; the standard asks for all four` });
-    }
-  });
+export const batterySchema = lazily('battery', () =>
+  z
+    .strictObject({
+      id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,47}$/, 'lower-case letters, digits and -'),
+      version: z.number().int().min(1),
+      description: z.string().max(500).default(''),
+      tasks: z.array(batteryTaskSchema()).min(10, 'the standard asks for at least 10 tasks'),
+    })
+    .superRefine((battery, ctx) => {
+      const ids = battery.tasks.map((t) => t.id);
+      for (const [i, id] of ids.entries()) if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'id'], message: `"${id}" is used twice` });
+      for (const category of BATTERY_CATEGORIES) {
+        if (!battery.tasks.some((t) => t.category === category)) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `no task of category ${category}; the standard asks for all four` });
+      }
+    }),
+);
 
-export type Battery = z.output<typeof batterySchema>;
-export type BatteryInput = z.input<typeof batterySchema>;
-export type BatteryTask = z.output<typeof batteryTaskSchema>;
+export type Battery = z.output<ReturnType<typeof batterySchema>>;
+export type BatteryInput = z.input<ReturnType<typeof batterySchema>>;
+export type BatteryTask = z.output<ReturnType<typeof batteryTaskSchema>>;
 
 export function validateBattery(input: unknown): { ok: true; value: Battery } | { ok: false; problems: string[] } {
-  const parsed = batterySchema.safeParse(input);
+  const parsed = batterySchema().safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'battery'}: ${issue.message}`) };
 }

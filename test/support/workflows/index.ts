@@ -2,3 +2,4 @@
 // workflows only tests start.
 export * from '../../../workflows';
 export { priorityProbe, addSecondBatchSignal } from './priority-probe';
+export { schemaBuildsProbe } from './schema-builds';

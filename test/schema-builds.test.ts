@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOllamaSimulator, type OllamaSimulator } from '../deploy/dev/ollama-simulator';
+import { WORKFLOW_TASK_QUEUE } from '../common/lanes';
+import type { schemaBuildsProbe } from './support/workflows';
+import { inferencePayload } from './support/fixtures';
+import { startPlatform } from './support/platform';
+import { connectTest, uniqueId, type TestTemporal } from './support/temporal';
+
+/**
+ * The reusable V8 context evaluates every module of the workflow bundle again for each run, so a
+ * schema built at module load costs every run of every workflow. Each case runs one production
+ * workflow inside a probe run (test/support/workflows/schema-builds.ts) and reads which schemas
+ * that run built (common/lazy.ts).
+ */
+let temporal: TestTemporal;
+let sim: OllamaSimulator;
+let platform: Awaited<ReturnType<typeof startPlatform>>;
+
+beforeAll(async () => {
+  temporal = await connectTest({ namespace: 'test-schema-builds' });
+  sim = await startOllamaSimulator({ parallel: 2, ttftMs: 5, tokensPerSecond: 0 });
+  platform = await startPlatform(temporal, [{ name: 'sim-a', url: sim.url, slots: 2, simulated: true }]);
+});
+afterAll(async () => {
+  await platform?.stop();
+  await sim?.close();
+  await temporal?.close();
+});
+
+async function buildsOf(...args: Parameters<typeof schemaBuildsProbe>) {
+  return await temporal.client.workflow.execute<typeof schemaBuildsProbe>('schemaBuildsProbe', {
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowId: uniqueId('schema-builds'),
+    args,
+  });
+}
+
+describe('a workflow run builds only the schemas it uses (real Temporal, reusable V8 context)', () => {
+  it('an inferenceRequest run builds the inference payload schema (with its model and callback fields) and nothing at module load', async () => {
+    const builds = await buildsOf('inferenceRequest', inferencePayload({ agent_id: 'schema-builds', calling_skill: 'schema-builds' }));
+    expect(builds.atStart).toEqual([]);
+    expect(builds.atEnd).toEqual(['model', 'callback', 'inference payload']);
+  });
+
+  it("a donorDigest run builds its contract, its input and its model call's payload, none of another workflow's", async () => {
+    const builds = await buildsOf('donorDigest', { date: '2026-11-24' });
+    expect(builds.atStart).toEqual([]);
+    expect(builds.atEnd).toEqual(['model', 'duration', 'workflow contract', 'business date', 'date input', 'callback', 'inference payload']);
+  });
+
+  it('a run that validates nothing builds nothing', async () => {
+    const builds = await buildsOf('inferenceCollector', { expected: 0 });
+    expect(builds).toEqual({ atStart: [], atEnd: [] });
+  });
+});
