@@ -2,6 +2,13 @@ import type { HostHealth } from './host-health';
 
 export type Stall = 'first_token' | 'inter_token' | 'host_hung';
 
+/**
+ * Tokens heartbeat at most this often (the first always does). The SDK encodes (and encrypts) every
+ * heartbeat it takes up, while the server hears one at most every second (maxHeartbeatThrottleInterval),
+ * so a heartbeat per token was CPU spent on details nobody reads; cancellation still arrives within a second.
+ */
+export const TOKEN_HEARTBEAT_INTERVAL_MS = 200;
+
 export interface WatchdogOptions {
   firstTokenTimeoutMs: number;
   interTokenTimeoutMs: number;
@@ -25,6 +32,7 @@ export class CallWatchdog {
   private readonly startedAt = Date.now();
   private lastProgress = this.startedAt;
   private lastProbe = this.startedAt;
+  private lastTokenHeartbeat = 0;
   private tokens = 0;
   private probing = false;
   private failedProbes = 0;
@@ -44,6 +52,8 @@ export class CallWatchdog {
     this.tokens += 1;
     this.lastProgress = Date.now();
     this.failedProbes = 0;
+    if (this.lastProgress - this.lastTokenHeartbeat < TOKEN_HEARTBEAT_INTERVAL_MS) return;
+    this.lastTokenHeartbeat = this.lastProgress;
     this.options.heartbeat('streaming');
   }
 
