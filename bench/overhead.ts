@@ -14,7 +14,7 @@ import { logger } from '../platform/logger';
 import { runWorkers } from '../workers/run-workers';
 import { dataConverterFor } from '../platform/codec';
 import { breakdown, breakdownTable, type Breakdown, type Timing } from './breakdown';
-import { BARE_TASK_QUEUE, runBareWorker } from './bare/worker';
+import { BARE_ACTIVITY_QUEUE, BARE_TASK_QUEUE, runBareWorker } from './bare/worker';
 import { benchTemporal, fmt, percentile, pool } from './support';
 
 const LATENCY_SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
@@ -54,9 +54,10 @@ async function main(): Promise<void> {
     await submission.handle.result();
     return { workflowId: submission.workflowId, t0: toWall(t0), submitted: toWall(submitted), resulted: toWall(performance.now()) };
   };
-  const bareCall = async (i: number, tag: string): Promise<Timing> => {
+  const bareCall = async (i: number, tag: string, activityQueue?: string): Promise<Timing> => {
     const t0 = performance.now();
-    const handle = await temporal.client.workflow.start('bareRequest', { taskQueue: BARE_TASK_QUEUE, workflowId: `bare-${run}-${tag}-${i}`, args: [`bench ${run} #${i}`] });
+    const args: [string, string?] = activityQueue ? [`bench ${run} #${i}`, activityQueue] : [`bench ${run} #${i}`];
+    const handle = await temporal.client.workflow.start('bareRequest', { taskQueue: BARE_TASK_QUEUE, workflowId: `bare-${run}-${tag}${activityQueue ? '-q' : ''}-${i}`, args });
     const submitted = performance.now();
     await Promise.race([handle.result(), bare.stopped]);
     return { workflowId: handle.workflowId, t0: toWall(t0), submitted: toWall(submitted), resulted: toWall(performance.now()) };
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 20; i++) {
       await platformCall(i, 'warm');
       await bareCall(i, 'warm');
+      await bareCall(i, 'warm', BARE_ACTIVITY_QUEUE);
       await directCall(i, 'warm');
     }
 
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
     const directOverhead: number[] = [];
     const platformTimings: Timing[] = [];
     const bareTimings: Timing[] = [];
+    const bareQueueLatency: number[] = [];
+    const bareQueueTimings: Timing[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       let before = sim.records.length;
       const timing = await platformCall(i, 'lat');
@@ -90,6 +94,10 @@ async function main(): Promise<void> {
       bareTimings.push(bareTiming);
       bareLatency.push(bareTiming.resulted - bareTiming.t0);
 
+      const bareQueueTiming = await bareCall(i, 'lat', BARE_ACTIVITY_QUEUE);
+      bareQueueTimings.push(bareQueueTiming);
+      bareQueueLatency.push(bareQueueTiming.resulted - bareQueueTiming.t0);
+
       before = sim.records.length;
       const t0 = performance.now();
       await directCall(i, 'lat');
@@ -99,6 +107,8 @@ async function main(): Promise<void> {
     const bareSteps: Breakdown[] = [];
     for (const timing of platformTimings) platformSteps.push(await breakdown(temporal.client, timing));
     for (const timing of bareTimings) bareSteps.push(await breakdown(temporal.client, timing));
+    const bareQueueSteps: Breakdown[] = [];
+    for (const timing of bareQueueTimings) bareQueueSteps.push(await breakdown(temporal.client, timing));
 
     const rate = async (call: (i: number) => Promise<unknown>): Promise<number> => {
       const t0 = performance.now();
@@ -109,6 +119,7 @@ async function main(): Promise<void> {
     };
     const platformRate = await rate((i) => platformCall(i, 'tput'));
     const bareRate = await rate((i) => bareCall(i, 'tput'));
+    const bareQueueRate = await rate((i) => bareCall(i, 'tput', BARE_ACTIVITY_QUEUE));
     const directRate = await rate((i) => directCall(i, 'tput'));
 
     const p50 = percentile(platformOverhead, 50);
@@ -121,15 +132,18 @@ async function main(): Promise<void> {
       '|---|---|---|---|',
       `| platform (submitInference → inferenceRequest workflow → lane activity → simulator) | ${fmt(p50)} | ${fmt(p95)} | ${fmt(platformRate)} |`,
       `| bare Temporal: one workflow, one no-op activity (the floor for a durable request) | ${fmt(bareP50)} | ${fmt(percentile(bareLatency, 95))} | ${fmt(bareRate)} |`,
+      `| bare Temporal, the activity on its own task queue (as a lane queue is; no eager dispatch) | ${fmt(percentile(bareQueueLatency, 50))} | ${fmt(percentile(bareQueueLatency, 95))} | ${fmt(bareQueueRate)} |`,
       `| direct ollama client → simulator (no durability) | ${fmt(percentile(directOverhead, 50))} | ${fmt(percentile(directOverhead, 95))} | ${fmt(directRate)} |`,
       '',
       ...breakdownTable([
         { name: 'platform', rows: platformSteps },
         { name: 'bare', rows: bareSteps },
+        { name: 'bare, activity queue', rows: bareQueueSteps },
       ]),
       '',
       `platform / bare: overhead p50 ${fmt(p50 / bareP50, 2)}× (goal ≤ 1.5×: ${p50 <= 1.5 * bareP50 ? 'met' : 'NOT met'}), ` +
         `throughput ${fmt(platformRate / bareRate, 2)}× (goal ≥ 0.7×: ${platformRate >= 0.7 * bareRate ? 'met' : 'NOT met'})`,
+      `platform / bare with its activity on its own queue: overhead p50 ${fmt(p50 / percentile(bareQueueLatency, 50), 2)}×, throughput ${fmt(platformRate / bareQueueRate, 2)}× (for reference: the lanes' own queue costs what this bare variant pays over the first)`,
       `platform / direct: throughput ${fmt(platformRate / directRate, 3)}×; absolute aim overhead p50 ≤ 50 ms: ${p50 <= 50 ? 'met' : 'NOT met'} (${fmt(p50)} ms)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -4,6 +4,8 @@ import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker
 import { bareActivities } from './activities';
 
 export const BARE_TASK_QUEUE = 'bench-bare';
+/** An activity-only queue, as a lane queue is to the platform's workflows. */
+export const BARE_ACTIVITY_QUEUE = 'bench-bare-activity';
 
 const noop = (): void => undefined;
 const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
@@ -17,15 +19,19 @@ export async function runBareWorker(address: string, namespace: string, dataConv
   const connection = await NativeConnection.connect({ address });
   const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'workflows.ts'), logger: quiet });
   const worker = await Worker.create({ connection, namespace, taskQueue: BARE_TASK_QUEUE, workflowBundle: bundle, activities: bareActivities, dataConverter });
-  const running = worker.run();
+  // A second connection: the SDK allows one Worker per task queue per connection, and this one serves activities only.
+  const activityConnection = await NativeConnection.connect({ address });
+  const activityWorker = await Worker.create({ connection: activityConnection, namespace, taskQueue: BARE_ACTIVITY_QUEUE, activities: bareActivities, dataConverter });
+  const running = Promise.all([worker.run(), activityWorker.run()]);
   const stopped = running.then(() => Promise.reject(new Error('the bare worker stopped')));
   stopped.catch(noop);
   return {
     stopped,
     async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of [worker, activityWorker]) if (w.getState() === 'RUNNING') w.shutdown();
       await running.catch(noop);
       await connection.close();
+      await activityConnection.close();
     },
   };
 }

@@ -3,8 +3,10 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { BareActivities } from './activities';
 
-const { noop } = proxyActivities<BareActivities>({ startToCloseTimeout: 10_000, retry: { maximumAttempts: 1 } });
+const options = { startToCloseTimeout: 10_000, retry: { maximumAttempts: 1 } };
 
-export async function bareRequest(input: string): Promise<string> {
+/** `activityQueue`: run the activity on another task queue (as the lanes do), else on the workflow's own (eager dispatch). */
+export async function bareRequest(input: string, activityQueue?: string): Promise<string> {
+  const { noop } = proxyActivities<BareActivities>(activityQueue ? { ...options, taskQueue: activityQueue } : options);
   return await noop(input);
 }
