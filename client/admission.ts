@@ -75,7 +75,7 @@ export async function admit(client: Client, admission: Admission, work: { lane: 
   await count.readSince(begun);
   const admitted = count.value;
   if (admitted < cap) return count.reserve();
-  if (await hasRun(client, work.workflowId)) return NOT_COUNTED;
+  if (await workflowExists(client, work.workflowId)) return NOT_COUNTED;
   const error = new QueueFullError(work.lane, admitted, cap);
   recordQueueFullRefusal(work.lane);
   if (work.lane === 'prod') {
@@ -85,7 +85,7 @@ export async function admit(client: Client, admission: Admission, work: { lane: 
 }
 
 /** Whether the ID already has a run (running or closed), from the server's record, not visibility. */
-async function hasRun(client: Client, workflowId: string): Promise<boolean> {
+export async function workflowExists(client: Client, workflowId: string): Promise<boolean> {
   try {
     await client.workflow.getHandle(workflowId).describe();
     return true;

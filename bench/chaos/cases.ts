@@ -6,7 +6,8 @@ import { killProcess, isAlive } from '../../deploy/cluster/processes';
 import { killPlatformWorker, restartPostgres, restartTemporal, startPlatformWorker, findWorker, saveState } from '../../deploy/cluster/cluster';
 import { startSimulatedHost } from '../../deploy/cluster/platform';
 import { logDir } from '../../deploy/cluster/cluster';
-import { alertsSince, ledgerLines, logOffsets, recoveryMs, requestPayload, rssMiB, startLoad, tally, until, workflowExists, type ChaosContext, type ChaosResult } from './harness';
+import { alertsSince, ledgerLines, logOffsets, recoveryMs, requestPayload, rssMiB, startLoad, tally, until, type ChaosContext, type ChaosResult } from './harness';
+import { workflowExists } from '../../client/admission';
 
 /** The chaos cases, each against the running cluster (npm run cluster:up). */
 export const CASES = ['kill-inference-worker', 'restart-temporal', 'restart-postgres', 'duplicates', 'flood-past-caps', 'host-down', 'host-hangs'] as const;

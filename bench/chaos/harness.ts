@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { FileLedger, type InferenceRecord } from '../../activities';
 import { dataConverterFor } from '../../platform/codec';
 import { loadEnv } from '../../platform/env';
@@ -184,15 +184,6 @@ export function logOffsets(state: ClusterState): Map<string, number> {
   return offsets;
 }
 
-export async function workflowExists(client: Client, workflowId: string): Promise<boolean> {
-  try {
-    await client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
-}
 
 /** Resident memory of a process in MiB (Linux /proc). */
 export function rssMiB(pid: number | undefined): number | null {
