@@ -199,12 +199,6 @@ function overrideRoute(matrix: RoutingMatrix, request: InferencePayload, route: 
 /** Aliases that by their name are never served by a local Ollama route first: routed by the workflow straight away. */
 const NOT_LOCAL_ALIAS = /^(cloud|pilot)\//;
 
-/** How the happy path's first route was left, when it was. */
-interface FirstRouteLeft {
-  reason: FallbackReason;
-  detail: string;
-}
-
 /**
  * The one way a workflow calls a model. The happy path costs one activity: for a model that may
  * start locally, the lane worker resolves the chain's first route against the routing matrix in
@@ -237,18 +231,14 @@ export async function inferRequest(request: InferencePayload, options: InferOpti
     });
   };
 
-  let firstLeft: FirstRouteLeft | undefined;
-  let firstExpiredMs: number | undefined;
+  // The happy path: the lane worker resolves and serves the first route; the matrix is read only if that route is left.
+  let first: LocalOutcome | undefined;
   if (!options.route && !NOT_LOCAL_ALIAS.test(request.model)) {
-    const outcome = await runLocalRoute(request, workflowId, undefined, queuedAt, outage);
-    if (outcome.kind === 'ok') {
-      const gate = qualityGateFailure(request, outcome.result);
-      if (!gate) return { ...outcome.result, fallbacks: [] };
-      firstLeft = { reason: 'quality_gate', detail: gate };
-    } else if (outcome.kind === 'failed') {
-      firstLeft = { reason: outcome.reason, detail: outcome.detail };
-    } else if (outcome.kind === 'expired') {
-      firstExpiredMs = outcome.waitedMs;
+    first = await runLocalRoute(request, workflowId, undefined, queuedAt, outage);
+    if (first.kind === 'ok') {
+      const gate = qualityGateFailure(request, first.result);
+      if (!gate) return { ...first.result, fallbacks: [] };
+      first = { kind: 'failed', reason: 'quality_gate', detail: gate };
     }
   }
 
@@ -265,10 +255,10 @@ export async function inferRequest(request: InferencePayload, options: InferOpti
     if (route.placement === 'local' && reason !== 'lane_forbidden') localFailed = true;
   };
 
-  // The happy path's first route: expired, or left; the walk goes on from the next route.
-  if (firstExpiredMs !== undefined) await expire(firstExpiredMs, targetOf(chain[0]!), laneQueue(request.lane));
-  const from = firstLeft ? 1 : 0;
-  if (firstLeft) await leave(chain[0]!, 0, firstLeft.reason, firstLeft.detail);
+  // The happy path's first route expired, or was left (the walk goes on from the next route), or was declined (from the first).
+  if (first?.kind === 'expired') return await expire(first.waitedMs, targetOf(chain[0]!), laneQueue(request.lane));
+  const from = first?.kind === 'failed' ? 1 : 0;
+  if (first?.kind === 'failed') await leave(chain[0]!, 0, first.reason, first.detail);
 
   for (const [index, route] of chain.entries()) {
     if (index < from) continue;
@@ -291,7 +281,8 @@ export async function inferRequest(request: InferencePayload, options: InferOpti
     if (route.kind === 'ollama') {
       const outcome = await runLocalRoute(request, workflowId, target, queuedAt, outage);
       if (outcome.kind === 'expired') return await expire(outcome.waitedMs, target, laneQueue(request.lane));
-      if (outcome.kind === 'failed' || outcome.kind === 'unresolved') {
+      // ('unresolved' answers only a call sent without a route; here the route is given.)
+      if (outcome.kind !== 'ok') {
         if (outcome.kind === 'failed') await leave(route, index, outcome.reason, outcome.detail);
         if (index === chain.length - 1) break;
         continue;

@@ -93,7 +93,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
     const first = resolveChain(matrix, request.model)[0];
     if (!first || first.kind !== 'ollama' || !first.lanes.includes(request.lane)) {
       const what = !first ? 'no route' : first.kind !== 'ollama' ? `${first.alias} on ${first.provider} (${first.kind})` : `${first.alias} on ${first.provider}, which may not serve lane ${request.lane}`;
-      throw ApplicationFailure.create({ type: FAILURE.routeNotLocal, message: `${request.model} starts with ${what} in matrix v${version}: the workflow routes it`, nonRetryable: true, details: [{ matrixVersion: version }] });
+      throw ApplicationFailure.create({ type: FAILURE.routeNotLocal, message: `${request.model} starts with ${what} in matrix v${version}: the workflow routes it`, nonRetryable: true });
     }
     return { route: { alias: first.alias, provider: first.provider, model: first.model }, matrixVersion: version };
   };
