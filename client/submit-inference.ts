@@ -81,8 +81,8 @@ export async function submitInference(client: Client, input: unknown, options: S
       // attach needs the idempotency check (a describe), so an existing run must surface as an error.
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      // Workflow tasks and the routing activities on the shared `civicos` queue are ordered by the
-      // request's priority too, so an urgent request never waits behind an experimental flood there.
+      // Workflow tasks on the shared `civicos` queue are ordered by the request's priority too, so an
+      // urgent request's backlog never waits behind an experimental flood's there.
       priority: { priorityKey: PRIORITY_KEY[payload.priority] },
       memo: { [PAYLOAD_FINGERPRINT_MEMO]: payloadFingerprint(payload) },
       // The workflow sets them too (any starter is counted); here they are visible from the start.
