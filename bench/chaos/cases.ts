@@ -44,11 +44,19 @@ export async function runCase(ctx: ChaosContext, name: ChaosCase, options: CaseO
 const seconds = (ms: number | undefined): string => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
 
 /** Waits until the worker of `host` is running at least one generation (from its published slot usage). */
-async function generating(ctx: ChaosContext, host: string): Promise<void> {
-  await until(() => {
-    const slots = readHostSlots(ctx.state.platform.dataDir).find((s) => s.host === host);
-    return !!slots && !slots.stale && slots.running.prod + slots.running.experimental > 0;
-  }, 60_000, `host ${host} generating`);
+async function generating(ctx: ChaosContext, host: string, timeoutMs = 60_000): Promise<void> {
+  await until(() => isGenerating(ctx, host), timeoutMs, `host ${host} generating (${hostPicture(ctx, host)})`);
+}
+
+function isGenerating(ctx: ChaosContext, host: string): boolean {
+  const slots = readHostSlots(ctx.state.platform.dataDir).find((s) => s.host === host);
+  return !!slots && !slots.stale && slots.running.prod + slots.running.experimental > 0;
+}
+
+/** What the host's published slot file says, for a timeout's message. */
+function hostPicture(ctx: ChaosContext, host: string): string {
+  const slots = readHostSlots(ctx.state.platform.dataDir).find((s) => s.host === host);
+  return slots ? `slot file: running ${JSON.stringify(slots.running)}, updated ${slots.updatedAt}${slots.stale ? ' (stale)' : ''}` : 'no slot file';
 }
 
 /**
@@ -57,7 +65,11 @@ async function generating(ctx: ChaosContext, host: string): Promise<void> {
  * request proves the host is in the flood, which is all the outage case needs before the fault.
  */
 async function serving(ctx: ChaosContext, host: string, workflowIdPrefix: string): Promise<void> {
-  await until(async () => (await ledgerLines(ctx.state, workflowIdPrefix)).some((line) => line.host === host && line.outcome === 'ok'), 60_000, `host ${host} serving the flood`);
+  await until(async () => (await ledgerLines(ctx.state, workflowIdPrefix)).some((line) => line.host === host && line.outcome === 'ok'), 60_000, `host ${host} serving the flood`).catch(async (error: unknown) => {
+    const perHost = new Map<string, number>();
+    for (const line of await ledgerLines(ctx.state, workflowIdPrefix)) perHost.set(`${line.host}/${line.outcome}`, (perHost.get(`${line.host}/${line.outcome}`) ?? 0) + 1);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; ledger lines of this load by host/outcome: ${JSON.stringify(Object.fromEntries(perHost))}; ${hostPicture(ctx, host)}`);
+  });
 }
 
 /** kill -9 an inference worker mid-generation, `kills` times, alternating hosts, across a flood. */
@@ -240,8 +252,13 @@ async function hostDown(ctx: ChaosContext, downMs: number, perSecond: number): P
  */
 async function hostHangs(ctx: ChaosContext, perSecond: number): Promise<ChaosResult> {
   const host = ctx.state.platform.hosts.find((h) => h.name === 'gpu-b')!;
-  const load = startLoad(ctx, 'hang', perSecond);
-  await generating(ctx, 'gpu-b');
+  // Generations long enough that the host is mid-stream most of the time (48 tokens at 100 tokens/s
+  // fell between the once-a-second slot snapshots for a whole minute once, in CI).
+  const load = startLoad(ctx, 'hang', perSecond, { max_tokens: 150 });
+  await serving(ctx, 'gpu-b', `inference:${ctx.runId}-hang`);
+  // Mid-stream when the snapshots show it; a stop between generations is a hang too (the next call
+  // to the host gets no byte), so after 30 s the case goes on rather than waiting for a snapshot.
+  await generating(ctx, 'gpu-b', 30_000).catch((error: unknown) => ctx.say(`  ${error instanceof Error ? error.message : String(error)}: stopping it between generations`));
   const start = Date.now();
   process.kill(host.pid!, 'SIGSTOP');
   let noticedMs: number | null = null;
