@@ -25,7 +25,7 @@ export function payloadFingerprint(payload: InferencePayload): Record<string, st
   return Object.fromEntries(
     Object.keys(payload)
       .sort()
-      .map((field) => [field, createHash('sha256').update(canonicalJson((payload as Record<string, unknown>)[field])).digest('hex').slice(0, 16)]),
+      .map((field) => [field, createHash('sha256').update(canonicalJson((payload as unknown as Record<string, unknown>)[field])).digest('hex').slice(0, 16)]),
   );
 }
 

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zod } from './zod';
 import { lazily } from './lazy';
 
 /**
@@ -7,7 +8,7 @@ import { lazily } from './lazy';
  * update validator applies the same rule the client and the outbox check.
  */
 export const approverIdentity = lazily('approver identity', () =>
-  z
+  zod()
     .string()
     .trim()
     .regex(/^[A-Za-z0-9][A-Za-z0-9 ._@+-]{0,63}$/, 'an identity is 1-64 letters, digits, space, dot, dash, underscore, @ or +'),
@@ -16,8 +17,8 @@ export const approverIdentity = lazily('approver identity', () =>
 const ACTION_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 export const approversSchema = lazily('approvers', () =>
-  z
-    .record(z.string(), z.array(approverIdentity()).min(1, 'list at least one approver (nobody could decide otherwise)'))
+  zod()
+    .record(zod().string(), zod().array(approverIdentity()).min(1, 'list at least one approver (nobody could decide otherwise)'))
     .superRefine((config, ctx) => {
       // Checked here rather than as the record's key schema, so the message says what an action name is.
       for (const action of Object.keys(config)) {

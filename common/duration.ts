@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zod } from './zod';
 import { lazily } from './lazy';
 
 /**
@@ -9,7 +10,7 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as co
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 
 export const durationSchema = lazily('duration', () =>
-  z
+  zod()
     .string({ error: 'must be a duration such as 30s, 5m or 24h' })
     .regex(DURATION, 'must be a duration: a whole number and one unit of ms, s, m, h, d (e.g. 30s, 5m, 24h)')
     .refine((value) => !isDuration(value) || durationMs(value) > 0, 'must be longer than 0'),

@@ -1,5 +1,6 @@
-import { z } from 'zod';
-import { MAX_TOKENS_LIMIT, modelSchema } from './contract';
+import type { z } from 'zod';
+import { zod } from './zod';
+import { MAX_TOKENS_LIMIT, MODEL_REQUIRED, modelProblems } from './contract';
 import { durationMs as parseDurationMs, durationSchema, formatDuration, isDuration } from './duration';
 import { inferenceTimeoutMs } from './inference';
 import { LANE_PRIORITIES, LANES, PRIORITIES } from './lanes';
@@ -13,9 +14,16 @@ import { lazily } from './lazy';
  * to configure activities, and `civicos kb check` compares the KB artifacts against them.
  * Pure (no Node APIs) so workflow code can import it.
  */
-const name = () => z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]{2,47}$/, 'allowed: 3-48 lower-case letters, digits and -, starting with a letter');
-const identifier = () => z.string({ error: 'is required' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'allowed: letters, digits and . _ : - (no spaces)');
-const prose = (what: string) => z.string({ error: `is required (${what})` }).trim().min(10, `must say ${what} (at least 10 characters)`);
+const name = () => zod().string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]{2,47}$/, 'allowed: 3-48 lower-case letters, digits and -, starting with a letter');
+const identifier = () => zod().string({ error: 'is required' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'allowed: letters, digits and . _ : - (no spaces)');
+/** A model name by the queue contract's rule (common/contract.ts). */
+const model = () =>
+  zod()
+    .string({ error: (issue) => (issue.input === undefined ? MODEL_REQUIRED : 'must be a string') })
+    .superRefine((value, ctx) => {
+      for (const message of modelProblems(value)) ctx.addIssue({ code: 'custom', message });
+    });
+const prose = (what: string) => zod().string({ error: `is required (${what})` }).trim().min(10, `must say ${what} (at least 10 characters)`);
 
 /** Input fields a business key may be built from. */
 export const KEY_FIELDS = ['date', 'campaignId', 'decisionId'] as const;
@@ -25,64 +33,64 @@ export const REUSE_POLICIES = ['REJECT_DUPLICATE', 'ALLOW_DUPLICATE_FAILED_ONLY'
 export const CONFLICT_POLICIES = ['USE_EXISTING', 'FAIL'] as const;
 
 export const workflowContractSchema = lazily('workflow contract', () =>
-  z
+  zod()
     .strictObject({
       workflow: name(),
       /** The exported workflow function, e.g. `donorDigest`. */
-      workflowType: z.string({ error: 'is required' }).regex(/^[a-z][A-Za-z0-9]{2,63}$/, 'must be the exported workflow function name (camelCase)'),
+      workflowType: zod().string({ error: 'is required' }).regex(/^[a-z][A-Za-z0-9]{2,63}$/, 'must be the exported workflow function name (camelCase)'),
       summary: prose('what the workflow does'),
-      owner: z.string({ error: 'is required' }).trim().min(2, 'must name the owning team or person'),
-      lane: z.enum(LANES, { error: `allowed: ${LANES.join(', ')}` }),
-      priority: z.enum(PRIORITIES, { error: `allowed: ${PRIORITIES.join(', ')}` }),
+      owner: zod().string({ error: 'is required' }).trim().min(2, 'must name the owning team or person'),
+      lane: zod().enum(LANES, { error: `allowed: ${LANES.join(', ')}` }),
+      priority: zod().enum(PRIORITIES, { error: `allowed: ${PRIORITIES.join(', ')}` }),
       agentId: identifier(),
       callingSkill: identifier(),
-      taskClass: z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9_-]{0,63}$/, 'allowed: lower-case letters, digits, _ and -'),
-      model: modelSchema(),
-      maxTokens: z.number({ error: 'is required' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_TOKENS_LIMIT, `must be at most ${MAX_TOKENS_LIMIT}`),
-      idempotency: z.strictObject({
+      taskClass: zod().string({ error: 'is required' }).regex(/^[a-z][a-z0-9_-]{0,63}$/, 'allowed: lower-case letters, digits, _ and -'),
+      model: model(),
+      maxTokens: zod().number({ error: 'is required' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_TOKENS_LIMIT, `must be at most ${MAX_TOKENS_LIMIT}`),
+      idempotency: zod().strictObject({
         /** Workflow ID template: `<workflow>:{<field>}`, e.g. `donor-digest:{date}`. */
-        key: z.string({ error: 'is required' }).regex(new RegExp(`^[a-z][a-z0-9-]*:\\{(${KEY_FIELDS.join('|')})\\}$`), `must be <workflow>:{field} with field one of ${KEY_FIELDS.join(', ')}`),
+        key: zod().string({ error: 'is required' }).regex(new RegExp(`^[a-z][a-z0-9-]*:\\{(${KEY_FIELDS.join('|')})\\}$`), `must be <workflow>:{field} with field one of ${KEY_FIELDS.join(', ')}`),
         /** What a start with the ID of a *closed* run does. */
-        reusePolicy: z.enum(REUSE_POLICIES, { error: `allowed: ${REUSE_POLICIES.join(', ')}` }),
+        reusePolicy: zod().enum(REUSE_POLICIES, { error: `allowed: ${REUSE_POLICIES.join(', ')}` }),
         /** What a start with the ID of a *running* run does. */
-        conflictPolicy: z.enum(CONFLICT_POLICIES, { error: `allowed: ${CONFLICT_POLICIES.join(', ')}` }),
+        conflictPolicy: zod().enum(CONFLICT_POLICIES, { error: `allowed: ${CONFLICT_POLICIES.join(', ')}` }),
       }),
       /** Retry policy of the workflow's own activities (data, outputs, messaging). */
-      retry: z.strictObject({
-        maximumAttempts: z.number({ error: 'is required (no infinite retries)' }).int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10 (no unbounded retries)'),
+      retry: zod().strictObject({
+        maximumAttempts: zod().number({ error: 'is required (no infinite retries)' }).int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10 (no unbounded retries)'),
         initialInterval: durationSchema(),
-        backoffCoefficient: z.number({ error: 'is required' }).min(1, 'must be at least 1').max(10, 'must be at most 10'),
+        backoffCoefficient: zod().number({ error: 'is required' }).min(1, 'must be at least 1').max(10, 'must be at most 10'),
         maximumInterval: durationSchema(),
       }),
-      timeouts: z.strictObject({
+      timeouts: zod().strictObject({
         /** Deadline of the whole run, enforced inside the workflow so that missing it alerts. */
         workflow: durationSchema(),
         /** Start-to-close of each of the workflow's own activity attempts. */
         activity: durationSchema(),
       }),
-      fallback: z.strictObject({
+      fallback: zod().strictObject({
         /** Tried when the primary model fails after the queue contract's retries. */
-        model: modelSchema().optional(),
+        model: model().optional(),
         /** After every model failed: a data-only `template` output (degraded, alerted), or `fail` (alerted). */
-        final: z.enum(['template', 'fail'], { error: 'allowed: template, fail' }),
+        final: zod().enum(['template', 'fail'], { error: 'allowed: template, fail' }),
         description: prose('what happens when the model is unavailable'),
       }),
-      output: z.strictObject({
+      output: zod().strictObject({
         /** Folder under `<data>/outputs/`; outputs land in `<dir>/<date>/<workflowId>.{md,json}`, pointer `<dir>/latest.json`. */
         dir: name(),
       }),
       /** KB write artifact (Workflow v2 §4); required for prod. */
-      kbArtifact: z.string().regex(/^kb\/[a-z0-9-]+\.md$/, 'must be kb/<workflow>.md').optional(),
+      kbArtifact: zod().string().regex(/^kb\/[a-z0-9-]+\.md$/, 'must be kb/<workflow>.md').optional(),
       /** Human approval before an irreversible external action. */
-      approval: z
+      approval: zod()
         .strictObject({
-          action: z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]+$/, 'e.g. send-comms, submit-grant'),
+          action: zod().string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]+$/, 'e.g. send-comms, submit-grant'),
           timeout: durationSchema(),
         })
         .optional(),
-      experiment: z
+      experiment: zod()
         .strictObject({
-          tag: z.string({ error: 'is required' }).regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'allowed: 2-64 lower-case letters, digits, . _ -'),
+          tag: zod().string({ error: 'is required' }).regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'allowed: 2-64 lower-case letters, digits, . _ -'),
           successCriteria: prose('how the experiment is judged'),
         })
         .optional(),

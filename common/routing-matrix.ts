@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zod } from './zod';
 import { LANES, type Lane } from './lanes';
 import { formatZodIssues } from './failures';
 import { lazily } from './lazy';
@@ -8,76 +9,76 @@ import { lazily } from './lazy';
  * with a fallback chain per alias, which lanes each provider may serve, and the cloud envelope.
  * Pure (no Node APIs): workflows resolve routes with it after reading it through an activity.
  */
-const name = () => z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'allowed: lower-case letters, digits, . _ - (max 64)');
-const aliasName = () => z.string().regex(/^(local|cloud|pilot)\/[a-z0-9][a-z0-9._-]*$/, 'allowed: local/…, cloud/… or pilot/… followed by lower-case letters, digits, . _ -');
+const name = () => zod().string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'allowed: lower-case letters, digits, . _ - (max 64)');
+const aliasName = () => zod().string().regex(/^(local|cloud|pilot)\/[a-z0-9][a-z0-9._-]*$/, 'allowed: local/…, cloud/… or pilot/… followed by lower-case letters, digits, . _ -');
 
 /** Provider keys live only in variables with this prefix: a matrix cannot name any other variable (and so read it out). */
 export const API_KEY_ENV_PREFIX = 'CIVICOS_CLOUD_KEY_';
 
 export const providerSchema = lazily('provider', () =>
-  z.strictObject({
+  zod().strictObject({
     /** `ollama`: through the lane inference workers. `openai-compatible`: chat-completions over HTTP. */
-    kind: z.enum(['ollama', 'openai-compatible']),
-    placement: z.enum(['local', 'cloud']),
-    baseUrl: z
+    kind: zod().enum(['ollama', 'openai-compatible']),
+    placement: zod().enum(['local', 'cloud']),
+    baseUrl: zod()
       .string()
       .url('expected a URL such as http://127.0.0.1:8080/v1')
       .refine((value) => /^https?:\/\//.test(value), 'expected an http(s) URL')
       .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(value), 'must not carry credentials (user:password@); the key goes in the apiKeyEnv variable')
       .optional(),
     /** Name of the environment variable holding the API key (never the key itself); always `CIVICOS_CLOUD_KEY_…`. */
-    apiKeyEnv: z
+    apiKeyEnv: zod()
       .string()
       .regex(new RegExp(`^${API_KEY_ENV_PREFIX}[A-Z0-9_]+$`), `must name a variable starting ${API_KEY_ENV_PREFIX}, e.g. ${API_KEY_ENV_PREFIX}OPENAI (only those may hold provider keys)`)
       .optional(),
-    lanes: z.array(z.enum(LANES)).min(1, 'list at least one lane (prod, experimental)'),
-    pricePer1kInputTokensUsd: z.number().min(0).optional(),
-    pricePer1kOutputTokensUsd: z.number().min(0).optional(),
+    lanes: zod().array(zod().enum(LANES)).min(1, 'list at least one lane (prod, experimental)'),
+    pricePer1kInputTokensUsd: zod().number().min(0).optional(),
+    pricePer1kOutputTokensUsd: zod().number().min(0).optional(),
     /**
      * OpenAI-compatible providers: calls at once per lane and worker process (each lane has its own
      * task queue `civicos-provider-<name>-<lane>`), so the provider sees at most their sum per process.
      */
-    concurrency: z
-      .strictObject({ prod: z.number().int().min(1).max(256), experimental: z.number().int().min(1).max(256) })
+    concurrency: zod()
+      .strictObject({ prod: zod().number().int().min(1).max(256), experimental: zod().number().int().min(1).max(256) })
       .default({ prod: 4, experimental: 2 }),
   }),
 );
 
 export const routeSchema = lazily('route', () =>
-  z.strictObject({
+  zod().strictObject({
     provider: name(),
-    model: z.string().min(1).max(200),
+    model: zod().string().min(1).max(200),
     /** Aliases tried in order when this route fails (after its retries) or fails a quality gate. */
-    fallback: z.array(aliasName()).default([]),
+    fallback: zod().array(aliasName()).default([]),
   }),
 );
 
 export const promotionSchema = lazily('promotion record', () =>
-  z.strictObject({
+  zod().strictObject({
     provider: name(),
-    lane: z.enum(LANES),
-    approvedBy: z.string().min(1, 'name who approved the promotion'),
-    at: z.string().datetime({ message: 'an ISO date-time, e.g. 2026-11-24T10:00:00Z' }),
-    evidence: z.string().min(1, 'point at the promotion-gate report'),
+    lane: zod().enum(LANES),
+    approvedBy: zod().string().min(1, 'name who approved the promotion'),
+    at: zod().string().datetime({ message: 'an ISO date-time, e.g. 2026-11-24T10:00:00Z' }),
+    evidence: zod().string().min(1, 'point at the promotion-gate report'),
   }),
 );
 
 export const routingMatrixSchema = lazily('routing matrix', () =>
-  z
+  zod()
     .strictObject({
-      version: z.number().int().min(1),
-      description: z.string().max(500).default(''),
-      providers: z.record(name(), providerSchema()),
-      aliases: z.record(aliasName(), routeSchema()),
+      version: zod().number().int().min(1),
+      description: zod().string().max(500).default(''),
+      providers: zod().record(name(), providerSchema()),
+      aliases: zod().record(aliasName(), routeSchema()),
       /** Provider serving concrete model names (not aliases). */
       defaultProvider: name(),
-      cloud: z.strictObject({
+      cloud: zod().strictObject({
         /** Task classes that are premium: cloud allowed without a failed local gate. */
-        premiumTaskClasses: z.array(z.string()).default([]),
-        monthlyBudgetUsd: z.number().min(0),
-        maxRequestsPerDay: z.number().int().min(0).default(1000),
+        premiumTaskClasses: zod().array(zod().string()).default([]),
+        monthlyBudgetUsd: zod().number().min(0),
+        maxRequestsPerDay: zod().number().int().min(0).default(1000),
       }),
-      promotions: z.array(promotionSchema()).default([]),
+      promotions: zod().array(promotionSchema()).default([]),
     })
     .superRefine((matrix, ctx) => {
       const providers = Object.keys(matrix.providers);

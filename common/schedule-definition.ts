@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zod } from './zod';
 import { durationMs, durationSchema } from './duration';
 import { formatZodIssues, ProblemsError } from './failures';
 import { lazily } from './lazy';
@@ -9,17 +10,17 @@ import { contractFor, isWorkflowName, WORKFLOW_NAMES, type WorkflowName } from '
 const OVERLAP_POLICIES = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL'] as const;
 
 export const scheduleDefinitionSchema = lazily('schedule definition', () =>
-  z
+  zod()
     .strictObject({
-      id: z.string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]{2,62}$/, 'allowed: 3-63 lower-case letters, digits and -'),
-      workflow: z.string({ error: 'is required' }).refine(isWorkflowName, `must be a registered workflow: ${WORKFLOW_NAMES.join(', ')}`),
+      id: zod().string({ error: 'is required' }).regex(/^[a-z][a-z0-9-]{2,62}$/, 'allowed: 3-63 lower-case letters, digits and -'),
+      workflow: zod().string({ error: 'is required' }).refine(isWorkflowName, `must be a registered workflow: ${WORKFLOW_NAMES.join(', ')}`),
       /** Five fields: minute hour day-of-month month day-of-week (names such as MON-FRI allowed). */
-      cron: z.string({ error: 'is required' }).regex(/^\S+(?: \S+){4}$/, 'must be a five-field cron expression, e.g. "0 7 * * MON-FRI"'),
-      timezone: z.string({ error: 'is required' }).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC'),
-      overlap: z.enum(OVERLAP_POLICIES, { error: `allowed: ${OVERLAP_POLICIES.join(', ')}` }),
+      cron: zod().string({ error: 'is required' }).regex(/^\S+(?: \S+){4}$/, 'must be a five-field cron expression, e.g. "0 7 * * MON-FRI"'),
+      timezone: zod().string({ error: 'is required' }).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC'),
+      overlap: zod().enum(OVERLAP_POLICIES, { error: `allowed: ${OVERLAP_POLICIES.join(', ')}` }),
       catchupWindow: durationSchema().refine((value) => durationMs(value) >= 60_000, 'must be at least 1m'),
-      pauseOnFailure: z.boolean({ error: 'is required (true for prod)' }),
-      note: z.string({ error: 'is required' }).trim().min(10, 'must say what the schedule is for'),
+      pauseOnFailure: zod().boolean({ error: 'is required (true for prod)' }),
+      note: zod().string({ error: 'is required' }).trim().min(10, 'must say what the schedule is for'),
     })
     .superRefine((def, ctx) => {
       if (!isWorkflowName(def.workflow)) return;

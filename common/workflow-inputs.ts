@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zod } from './zod';
 import { approverIdentity } from './approvers';
 import { durationSchema } from './duration';
 import { businessWorkflowId, keyField, type WorkflowContract } from './reliability-contract';
@@ -13,20 +14,20 @@ import { lazily } from './lazy';
  * is one input field (`date`, `campaignId`, `decisionId`), so its workflow ID follows from it.
  */
 export const businessDate = lazily('business date', () =>
-  z
+  zod()
     .string({ error: 'is required (YYYY-MM-DD)' })
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
     .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'must be a real calendar date'),
 );
 
-const sourceId = (what: string) => z.string({ error: `is required (${what})` }).regex(/^[a-z0-9][a-z0-9-]{1,63}$/, `must be the ${what} (lower-case letters, digits, -)`);
+const sourceId = (what: string) => zod().string({ error: `is required (${what})` }).regex(/^[a-z0-9][a-z0-9-]{1,63}$/, `must be the ${what} (lower-case letters, digits, -)`);
 
 /** Shortens this run's deadline (the contract's `timeouts.workflow`); never longer than it. */
 const deadline = () => durationSchema().optional();
 
-export const dateInputSchema = lazily('date input', () => z.strictObject({ date: businessDate(), deadline: deadline() }));
+export const dateInputSchema = lazily('date input', () => zod().strictObject({ date: businessDate(), deadline: deadline() }));
 export const commsDraftInputSchema = lazily('comms-draft input', () =>
-  z.strictObject({
+  zod().strictObject({
     campaignId: sourceId('campaign id from comms-briefs'),
     deadline: deadline(),
     /** Shortens the approval window for this run; never longer than the contract's. */
@@ -35,7 +36,7 @@ export const commsDraftInputSchema = lazily('comms-draft input', () =>
     requestedBy: approverIdentity().optional(),
   }),
 );
-export const decisionBriefInputSchema = lazily('decision-brief input', () => z.strictObject({ decisionId: sourceId('decision id from decisions'), deadline: deadline() }));
+export const decisionBriefInputSchema = lazily('decision-brief input', () => zod().strictObject({ decisionId: sourceId('decision id from decisions'), deadline: deadline() }));
 
 /** Each workflow's input schema, built when that workflow's input is first validated. */
 export const INPUT_SCHEMAS = {

@@ -95,26 +95,33 @@ describe('common/ is pure', () => {
 });
 
 /**
- * Where a module calls zod outside any function, so the call runs at module load: in the workflow
- * bundle that is once per workflow run (the reusable V8 context evaluates every module per run).
- * test/schema-builds.test.ts sees what a real run builds through common/lazy.ts; this sees raw zod.
+ * zod in the workflow bundle: the reusable V8 context evaluates every module of the bundle again
+ * for each workflow run, so a module that imports zod as a value makes every run evaluate zod, and
+ * a schema built outside a function is built by every run. Schema modules import zod's types only
+ * and call common/zod.ts's `zod()` (a require on first use) inside functions.
+ * test/schema-builds.test.ts sees what a real run builds and loads; this scan sees the source.
  */
 function zodAtLoad(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
-  const zodNames = new Set<string>();
+  const found: string[] = [];
+  const accessors = new Set<string>();
   for (const statement of source.statements) {
-    if (!ts.isImportDeclaration(statement) || (statement.moduleSpecifier as ts.StringLiteral).text !== 'zod') continue;
+    if (!ts.isImportDeclaration(statement)) continue;
+    const from = (statement.moduleSpecifier as ts.StringLiteral).text;
     const clause = statement.importClause;
     if (!clause || clause.isTypeOnly) continue;
-    if (clause.name) zodNames.add(clause.name.text);
     const bindings = clause.namedBindings;
-    if (bindings && ts.isNamespaceImport(bindings)) zodNames.add(bindings.name.text);
-    if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) if (!element.isTypeOnly) zodNames.add(element.name.text);
+    const values = [
+      ...(clause.name ? [clause.name.text] : []),
+      ...(bindings && ts.isNamespaceImport(bindings) ? [bindings.name.text] : []),
+      ...(bindings && ts.isNamedImports(bindings) ? bindings.elements.filter((e) => !e.isTypeOnly).map((e) => (e.propertyName ?? e.name).text) : []),
+    ];
+    if (from === 'zod' && values.length > 0) found.push(`${file}:${source.getLineAndCharacterOfPosition(statement.getStart()).line + 1}: ${statement.getText()} (a value import of zod: use zod() from common/zod.ts)`);
+    if (/(^|\/)zod$/.test(from) && from.startsWith('.') && values.includes('zod')) accessors.add('zod');
   }
-  const found: string[] = [];
   const visit = (node: ts.Node): void => {
     if (ts.isFunctionLike(node) || ts.isTypeNode(node) || ts.isImportDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isInterfaceDeclaration(node)) return;
-    if (ts.isIdentifier(node) && zodNames.has(node.text)) {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && accessors.has(node.expression.text)) {
       let statement: ts.Node = node;
       while (statement.parent !== source) statement = statement.parent;
       found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${statement.getText().split('\n')[0]!.slice(0, 80)}`);
@@ -125,24 +132,28 @@ function zodAtLoad(file: string, text: string): string[] {
   return found;
 }
 
-describe('zod schemas are built on first use, not at module load', () => {
-  it('no module in common/ or workflows/ calls zod outside a function', () => {
-    const files = sourceFiles(/^(common|workflows)\//);
-    expect(files.filter((file) => /from 'zod'/.test(fs.readFileSync(path.join(root, file), 'utf8'))).length).toBeGreaterThan(8);
+describe('zod is loaded and its schemas built on first use, not at module load', () => {
+  it('no module in common/ or workflows/ imports zod as a value or calls zod() outside a function', () => {
+    const files = sourceFiles(/^(common|workflows)\//).filter((file) => file !== 'common/zod.ts');
+    expect(files.filter((file) => /\bzod\(\)/.test(fs.readFileSync(path.join(root, file), 'utf8'))).length).toBeGreaterThan(7);
     expect(files.flatMap((file) => zodAtLoad(file, fs.readFileSync(path.join(root, file), 'utf8')))).toEqual([]);
   });
 
-  it('the scan sees a schema built at load, and not one built in a function or a type', () => {
+  it('the scan sees a value import of zod and a schema built at load, and not one built in a function or a type', () => {
     const probe = [
-      "import { z } from 'zod';",
+      "import type { z } from 'zod';",
+      "import { zod } from './zod';",
       "import { lazily } from './lazy';",
-      "const eager = z.string().min(1);",
-      "export const onFirstUse = lazily('probe', () => z.object({ a: z.string() }));",
-      'export function build() { return z.number(); }',
+      'const eager = zod().string().min(1);',
+      "export const onFirstUse = lazily('probe', () => zod().object({ a: zod().string() }));",
+      'export function build() { return zod().number(); }',
       'export type Probe = z.infer<ReturnType<typeof onFirstUse>>;',
-      "export const alsoEager = { field: z.enum(['a']) };",
+      "export const alsoEager = { field: zod().enum(['a']) };",
     ].join('\n');
-    expect(zodAtLoad('common/probe.ts', probe)).toEqual(['common/probe.ts:3: const eager = z.string().min(1);', "common/probe.ts:7: export const alsoEager = { field: z.enum(['a']) };"]);
+    expect(zodAtLoad('common/probe.ts', probe)).toEqual(['common/probe.ts:4: const eager = zod().string().min(1);', "common/probe.ts:8: export const alsoEager = { field: zod().enum(['a']) };"]);
+    expect(zodAtLoad('common/probe.ts', "import { z } from 'zod';\nexport function f() { return z.string(); }")).toEqual([
+      "common/probe.ts:1: import { z } from 'zod'; (a value import of zod: use zod() from common/zod.ts)",
+    ]);
   });
 });
 

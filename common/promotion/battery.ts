@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zod } from '../zod';
 import { MAX_PROMPT_CHARS } from '../contract';
 import { lazily } from '../lazy';
 
@@ -10,44 +11,44 @@ import { lazily } from '../lazy';
 export const BATTERY_CATEGORIES = ['short-response', 'medium-synthesis', 'long-planning', 'workflow-specific'] as const;
 export type BatteryCategory = (typeof BATTERY_CATEGORIES)[number];
 
-const jsonTypeSchema = () => z.enum(['string', 'number', 'integer', 'boolean', 'array', 'object']);
+const jsonTypeSchema = () => zod().enum(['string', 'number', 'integer', 'boolean', 'array', 'object']);
 
 export const jsonObjectSchemaSchema = lazily('json object schema', () =>
-  z.strictObject({
-    type: z.literal('object'),
-    required: z.array(z.string().min(1)).min(1, 'name at least one required key'),
-    properties: z.record(z.string(), z.strictObject({ type: jsonTypeSchema(), minItems: z.number().int().min(0).optional() })),
+  zod().strictObject({
+    type: zod().literal('object'),
+    required: zod().array(zod().string().min(1)).min(1, 'name at least one required key'),
+    properties: zod().record(zod().string(), zod().strictObject({ type: jsonTypeSchema(), minItems: zod().number().int().min(0).optional() })),
   }),
 );
 export type JsonObjectSchema = z.output<ReturnType<typeof jsonObjectSchemaSchema>>;
 
 export const rubricCriterionSchema = lazily('rubric criterion', () =>
-  z.strictObject({
-    id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lower-case snake_case, e.g. accuracy'),
-    weight: z.number().positive('must be > 0'),
+  zod().strictObject({
+    id: zod().string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lower-case snake_case, e.g. accuracy'),
+    weight: zod().number().positive('must be > 0'),
     /** What a 5 means; the judge scores each answer 1-5 on it. */
-    description: z.string().min(1).max(300),
+    description: zod().string().min(1).max(300),
   }),
 );
 
 export const batteryTaskSchema = lazily('battery task', () =>
-  z
+  zod()
     .strictObject({
-      id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,47}$/, 'lower-case letters, digits and -'),
-      category: z.enum(BATTERY_CATEGORIES),
-      system_prompt: z.string().max(MAX_PROMPT_CHARS),
-      user_prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
-      max_tokens: z.number().int().min(16).max(2048),
-      format: z.enum(['text', 'json']).default('text'),
-      checks: z.strictObject({
+      id: zod().string().regex(/^[a-z0-9][a-z0-9-]{1,47}$/, 'lower-case letters, digits and -'),
+      category: zod().enum(BATTERY_CATEGORIES),
+      system_prompt: zod().string().max(MAX_PROMPT_CHARS),
+      user_prompt: zod().string().min(1).max(MAX_PROMPT_CHARS),
+      max_tokens: zod().number().int().min(16).max(2048),
+      format: zod().enum(['text', 'json']).default('text'),
+      checks: zod().strictObject({
         /** Case-insensitive substrings the answer must contain. */
-        requiredFacts: z.array(z.string().min(1)).default([]),
-        minWords: z.number().int().min(0).optional(),
-        maxWords: z.number().int().min(1).optional(),
+        requiredFacts: zod().array(zod().string().min(1)).default([]),
+        minWords: zod().number().int().min(0).optional(),
+        maxWords: zod().number().int().min(1).optional(),
         /** Structured tasks: the answer must be a JSON object of this shape. */
         jsonSchema: jsonObjectSchemaSchema().optional(),
       }),
-      rubric: z.array(rubricCriterionSchema()).min(1, 'give the judge at least one criterion'),
+      rubric: zod().array(rubricCriterionSchema()).min(1, 'give the judge at least one criterion'),
     })
     .superRefine((task, ctx) => {
       if (task.format === 'json' && !task.checks.jsonSchema) ctx.addIssue({ code: 'custom', path: ['checks', 'jsonSchema'], message: 'is required for a json task' });
@@ -57,12 +58,12 @@ export const batteryTaskSchema = lazily('battery task', () =>
 );
 
 export const batterySchema = lazily('battery', () =>
-  z
+  zod()
     .strictObject({
-      id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,47}$/, 'lower-case letters, digits and -'),
-      version: z.number().int().min(1),
-      description: z.string().max(500).default(''),
-      tasks: z.array(batteryTaskSchema()).min(10, 'the standard asks for at least 10 tasks'),
+      id: zod().string().regex(/^[a-z0-9][a-z0-9-]{1,47}$/, 'lower-case letters, digits and -'),
+      version: zod().number().int().min(1),
+      description: zod().string().max(500).default(''),
+      tasks: zod().array(batteryTaskSchema()).min(10, 'the standard asks for at least 10 tasks'),
     })
     .superRefine((battery, ctx) => {
       const ids = battery.tasks.map((t) => t.id);
