@@ -3,9 +3,12 @@ import type { HostHealth } from './host-health';
 export type Stall = 'first_token' | 'inter_token' | 'host_hung';
 
 /**
- * Tokens heartbeat at most this often (the first always does). The SDK encodes (and encrypts) every
- * heartbeat it takes up, while the server hears one at most every second (maxHeartbeatThrottleInterval),
- * so a heartbeat per token was CPU spent on details nobody reads; cancellation still arrives within a second.
+ * Tokens heartbeat at most this often, the first only once the call has run this long. The SDK
+ * encodes (and encrypts) every heartbeat it takes up and sends the first at once (a server round
+ * trip and a write of the run's state), while a short call's heartbeat is read by nobody: the
+ * heartbeat timeout (15 s) and cancellation (within a second) only need one from a long call. The
+ * price: a worker killed in a call's first 200 ms leaves its retry no details, so the retry records
+ * that lost attempt with host `unknown` and 0 tokens.
  */
 export const TOKEN_HEARTBEAT_INTERVAL_MS = 200;
 
@@ -32,7 +35,7 @@ export class CallWatchdog {
   private readonly startedAt = Date.now();
   private lastProgress = this.startedAt;
   private lastProbe = this.startedAt;
-  private lastTokenHeartbeat = 0;
+  private lastTokenHeartbeat = this.startedAt;
   private tokens = 0;
   private probing = false;
   private failedProbes = 0;
