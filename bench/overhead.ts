@@ -20,6 +20,8 @@ import { benchTemporal, fmt, percentile, pool } from './support';
 const LATENCY_SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const THROUGHPUT_TOTAL = Number(process.env.BENCH_TOTAL ?? 600);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+/** Throughput is measured in this many rounds, the paths taking turns (first one way round, then the other), so drift in the machine's load hits all alike. */
+const THROUGHPUT_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 8);
 
 const payload = (i: number, run: string) => ({
@@ -110,23 +112,37 @@ async function main(): Promise<void> {
     const bareQueueSteps: Breakdown[] = [];
     for (const timing of bareQueueTimings) bareQueueSteps.push(await breakdown(temporal.client, timing));
 
-    const rate = async (call: (i: number) => Promise<unknown>): Promise<number> => {
-      const t0 = performance.now();
-      await pool(THROUGHPUT_TOTAL, CONCURRENCY, async (i) => {
-        await call(i);
-      });
-      return THROUGHPUT_TOTAL / ((performance.now() - t0) / 1000);
+    // Each path's rate: its requests over its time, summed across rounds of THROUGHPUT_TOTAL / rounds each.
+    const paths = {
+      platform: (i: number) => platformCall(i, 'tput'),
+      bare: (i: number) => bareCall(i, 'tput'),
+      bareQueue: (i: number) => bareCall(i, 'tput', BARE_ACTIVITY_QUEUE),
+      direct: (i: number) => directCall(i, 'tput'),
     };
-    const platformRate = await rate((i) => platformCall(i, 'tput'));
-    const bareRate = await rate((i) => bareCall(i, 'tput'));
-    const bareQueueRate = await rate((i) => bareCall(i, 'tput', BARE_ACTIVITY_QUEUE));
-    const directRate = await rate((i) => directCall(i, 'tput'));
+    const spent = { platform: 0, bare: 0, bareQueue: 0, direct: 0 };
+    const perRound = Math.max(1, Math.round(THROUGHPUT_TOTAL / THROUGHPUT_ROUNDS));
+    for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+      const order = Object.keys(paths) as Array<keyof typeof paths>;
+      if (round % 2 === 1) order.reverse();
+      for (const path of order) {
+        const t0 = performance.now();
+        await pool(perRound, CONCURRENCY, async (i) => {
+          await paths[path](round * perRound + i);
+        });
+        spent[path] += performance.now() - t0;
+      }
+    }
+    const rateOf = (path: keyof typeof paths): number => (perRound * THROUGHPUT_ROUNDS) / (spent[path] / 1000);
+    const platformRate = rateOf('platform');
+    const bareRate = rateOf('bare');
+    const bareQueueRate = rateOf('bareQueue');
+    const directRate = rateOf('direct');
 
     const p50 = percentile(platformOverhead, 50);
     const p95 = percentile(platformOverhead, 95);
     const bareP50 = percentile(bareLatency, 50);
     const lines = [
-      `bench:overhead — ${temporal.version}, simulator zero-latency, ${SLOTS} slots, ${LATENCY_SAMPLES} sequential samples, ${THROUGHPUT_TOTAL} requests at concurrency ${CONCURRENCY}`,
+      `bench:overhead — ${temporal.version}, simulator zero-latency, ${SLOTS} slots, ${LATENCY_SAMPLES} sequential samples, ${perRound * THROUGHPUT_ROUNDS} requests per path at concurrency ${CONCURRENCY} in ${THROUGHPUT_ROUNDS} alternating rounds`,
       '',
       '| path | overhead p50 ms | overhead p95 ms | requests/s |',
       '|---|---|---|---|',
