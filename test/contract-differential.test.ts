@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateInferencePayload } from '../common/contract';
+import { inferencePayload } from './support/fixtures';
 import { oracleValidate } from './support/payload-oracle';
 
 /**
@@ -8,17 +9,7 @@ import { oracleValidate } from './support/payload-oracle';
  * same value, and report the same problems in the same order. Thousands of payloads, each a valid
  * one with a few fields broken from a pool of awkward values, seeded so a failure reproduces.
  */
-const prod = {
-  agent_id: 'grants-agent',
-  calling_skill: 'grant-deadline-watch',
-  model: 'local/qwen-14b',
-  priority: 'high',
-  system_prompt: 'You are terse.',
-  user_prompt: 'List the grants due this week.',
-  max_tokens: 256,
-  callback: 'none',
-  lane: 'prod',
-};
+const prod = inferencePayload({ agent_id: 'grants-agent', calling_skill: 'grant-deadline-watch', system_prompt: 'You are terse.', user_prompt: 'List the grants due this week.', max_tokens: 256 });
 const experimental = { ...prod, lane: 'experimental', priority: 'normal', experiment_tag: 'exp-qwen3-digest', success_criteria: 'digest under 120 words', ttl_seconds: 600 };
 
 const SECRET = `sk-proj-${'a1B2c3D4e5'.repeat(3)}`;
