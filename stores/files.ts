@@ -12,21 +12,21 @@ export function tempPathFor(file: string): string {
   return `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-export async function appendJsonLine(file: string, value: unknown): Promise<void> {
+/**
+ * Appends one JSON line (one write with O_APPEND: lines of concurrent writers never interleave),
+ * synchronously: a line is a few hundred bytes to a local file, and the promise API's open, write
+ * and close were three thread-pool round trips on a model call's critical path. The directory is
+ * made when the first append finds it missing (a mkdir per line was a syscall per write).
+ */
+export function appendJsonLineSync(file: string, value: unknown): void {
   const line = `${JSON.stringify(value)}\n`;
   try {
-    await fs.promises.appendFile(file, line, { flag: 'a' });
+    fs.appendFileSync(file, line);
   } catch (error) {
-    // The directory is made on the first append only (a mkdir per line was a syscall per ledger write).
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    await fs.promises.appendFile(file, line, { flag: 'a' });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, line);
   }
-}
-
-export function appendJsonLineSync(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.appendFileSync(file, `${JSON.stringify(value)}\n`);
 }
 
 /** The non-empty lines of a JSON-lines text, each through `parseLine` (1-based line numbers). */

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { InferencePayload } from '../common/contract';
 import type { Lane, Priority } from '../common/lanes';
 import { recordInferenceMetrics } from '../platform/metrics';
-import { appendJsonLine, parseJsonLines, readIfExists } from './files';
+import { appendJsonLineSync, parseJsonLines, readIfExists } from './files';
 
 /**
  * One line per inference attempt, keyed by (workflowId, activityId, attempt). Embedded default
@@ -78,7 +78,7 @@ export class FileLedger implements Ledger {
   }
 
   async append(record: InferenceRecord): Promise<void> {
-    await appendJsonLine(this.fileFor(record.ts.slice(0, 10)), record);
+    appendJsonLineSync(this.fileFor(record.ts.slice(0, 10)), record);
     recordInferenceMetrics(record);
   }
 
