@@ -15,7 +15,8 @@ export const STEPS = [
   'first workflow task (module load, validation; a routing local activity off the happy path)',
   'activity scheduled → started (dispatch)',
   'activity (the model call / no-op)',
-  'activity completed → workflow completed',
+  'activity completed → last workflow task started (server, dispatch)',
+  'last workflow task (result → completion)',
   'workflow completed → client has the result',
 ] as const;
 
@@ -49,7 +50,9 @@ export async function breakdown(client: Client, timing: Timing): Promise<Breakdo
   const actScheduled = at(EVENT.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, lastActivity)!;
   const actStarted = at(EVENT.EVENT_TYPE_ACTIVITY_TASK_STARTED, lastActivity)!;
   const actCompleted = at(EVENT.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, lastActivity)!;
+  const lastWftStarted = events.filter((e) => e.eventType === EVENT.EVENT_TYPE_WORKFLOW_TASK_STARTED).at(-1)?.eventTime;
   const completed = at(EVENT.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)!;
+  const lastStarted = lastWftStarted ? tsToMs(lastWftStarted) : actCompleted;
   return {
     steps: [
       timing.submitted - timing.t0,
@@ -57,7 +60,8 @@ export async function breakdown(client: Client, timing: Timing): Promise<Breakdo
       firstWftCompleted - firstWftStarted,
       actStarted - actScheduled,
       actCompleted - actStarted,
-      completed - actCompleted,
+      lastStarted - actCompleted,
+      completed - lastStarted,
       timing.resulted - completed,
     ],
     workflowTasks: events.filter((e) => e.eventType === EVENT.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length,
