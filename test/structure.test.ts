@@ -157,6 +157,27 @@ describe('zod is loaded and its schemas built on first use, not at module load',
   });
 });
 
+describe('the workflows barrel loads a CivicOS workflow only when it runs', () => {
+  it('evaluates only the request modules with the barrel; every other workflow is a function that requires its module on call', async () => {
+    const barrel = fs.readFileSync(path.join(root, 'workflows/index.ts'), 'utf8');
+    const source = ts.createSourceFile('workflows/index.ts', barrel, ts.ScriptTarget.ES2022, true);
+    const valueModules = source.statements.flatMap((statement) => {
+      const from = (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier ? (statement.moduleSpecifier as ts.StringLiteral).text : undefined;
+      const typeOnly = ts.isImportDeclaration(statement) ? !!statement.importClause?.isTypeOnly : ts.isExportDeclaration(statement) && statement.isTypeOnly;
+      return from && !typeOnly ? [from] : [];
+    });
+    expect(valueModules).toEqual(['./inference-request', './inference-collector']);
+    // Every workflow the worker registered before is still exported, as a function.
+    const workflows = (await import('../workflows')) as Record<string, unknown>;
+    for (const name of ['inferenceRequest', 'inferenceCollector', 'donorDigest', 'grantDeadlineWatch', 'commsDraft', 'opsMonitor', 'decisionBrief', 'pilotGrantSummary', 'scheduledRun', 'promotionGate', 'sloReport']) {
+      expect(typeof workflows[name], name).toBe('function');
+    }
+    for (const [name, module] of [...barrel.matchAll(/export function (\w+)\([^]*?require\('(\.\/[\w-]+)'\)/g)].map((m) => [m[1]!, m[2]!] as const)) {
+      expect(fs.readFileSync(path.join(root, 'workflows', `${module.slice(2)}.ts`), 'utf8'), `${name} in ${module}`).toMatch(new RegExp(`export (async )?function ${name}\\b`));
+    }
+  });
+});
+
 describe('one failure vocabulary', () => {
   it('every failure type name is spelled once, in common/failures.ts', () => {
     expect(ALL_FAILURE_TYPES.length).toBeGreaterThan(25);

@@ -5,8 +5,6 @@ import {
   isCancellation,
   log,
   proxyActivities,
-  TemporalFailure,
-  TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import { type CivicActivities, type WorkflowAlert, type WriteOutputResult } from '../common/civic-activities';
@@ -19,8 +17,9 @@ import { SA } from '../common/search-attributes';
 import { contractFor, type WorkflowName } from '../common/workflow-contracts';
 import { searchAttributesFor, validateWorkflowInput, type WorkflowInput } from '../common/workflow-inputs';
 import { infer } from './infer';
+import { describeFailure } from './describe-failure';
 import { ensureSearchAttributes } from './search-attributes';
-import { CIVIC_FAILURE, FAILURE, UNKNOWN_FAILURE } from '../common/failures';
+import { CIVIC_FAILURE, FAILURE } from '../common/failures';
 
 /** What produced a workflow's text: the contract's model, its fallback model, or the data-only template. */
 export interface ModelReply {
@@ -223,16 +222,4 @@ function deadlineFailure(deadline: string): ApplicationFailure {
     message: `run exceeded its deadline of ${deadline} (timeouts.workflow, or the run's shorter deadline)`,
     nonRetryable: true,
   });
-}
-
-/** The most specific type and message in a failure's cause chain. */
-export function describeFailure(error: unknown): { type: string; message: string } {
-  let found: { type: string; message: string } | undefined;
-  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
-    if (cause instanceof ApplicationFailure) found = { type: cause.type ?? 'ApplicationFailure', message: cause.message };
-    else if (cause instanceof TimeoutFailure) found = { type: `Timeout.${cause.timeoutType ?? 'unknown'}`, message: cause.message };
-    else if (!found && cause instanceof TemporalFailure) found = { type: cause.name, message: cause.message };
-    else if (!found && cause instanceof Error) found = { type: cause.name, message: cause.message };
-  }
-  return found ?? { type: UNKNOWN_FAILURE, message: String(error) };
 }

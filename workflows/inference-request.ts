@@ -5,7 +5,7 @@ import type { CivicActivities } from '../common/civic-activities';
 import type { CallbackActivities, InferenceResult } from '../common/inference';
 import type { InferencePayload } from '../common/contract';
 import { requestSearchAttributes, SA } from '../common/search-attributes';
-import { describeFailure } from './civic-run';
+import { describeFailure } from './describe-failure';
 import { inferRequest, validateOrFail } from './infer';
 import { ensureSearchAttributes } from './search-attributes';
 
