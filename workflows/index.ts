@@ -3,9 +3,9 @@
 // Temporal's reusable V8 context evaluates the bundle's modules again for every workflow run, from
 // this barrel down. An inference request (most runs) needs only its own modules, so the CivicOS
 // workflows, the promotion gate and the SLO report are loaded on their first call in a run: each
-// export below is a plain function that requires its module then (webpack bundles the module; it
-// is evaluated only when required) and returns the workflow's own promise. The workflow type is
-// the export's name, as before. Their signals, queries and updates are imported from their modules.
+// export below is a function that requires its module then (webpack bundles the module; it is
+// evaluated only when required) and returns the workflow's own promise. The workflow type is the
+// export's name, as before. Their signals, queries and updates are imported from their modules.
 /* eslint-disable @typescript-eslint/no-require-imports -- a require at first call is the point: an import is evaluated with the barrel */
 import type * as DonorDigest from './donor-digest';
 import type * as GrantDeadlineWatch from './grant-deadline-watch';
@@ -20,32 +20,21 @@ import type * as SloReport from './slo-report';
 export { inferenceRequest } from './inference-request';
 export { inferenceCollector } from './inference-collector';
 
+type AnyWorkflow = (...args: never[]) => Promise<unknown>;
+
+/** The workflow `name` of the module `load` returns, loaded when the workflow is first called. */
+function onCall<M extends Record<K, AnyWorkflow>, K extends keyof M>(load: () => M, name: K): M[K] {
+  return ((...args: Parameters<M[K]>) => load()[name](...args)) as M[K];
+}
+
 // The CivicOS workflows (contracts in common/workflow-contracts.ts) and the schedules' launcher.
-export function donorDigest(...args: Parameters<typeof DonorDigest.donorDigest>): ReturnType<typeof DonorDigest.donorDigest> {
-  return (require('./donor-digest') as typeof DonorDigest).donorDigest(...args);
-}
-export function grantDeadlineWatch(...args: Parameters<typeof GrantDeadlineWatch.grantDeadlineWatch>): ReturnType<typeof GrantDeadlineWatch.grantDeadlineWatch> {
-  return (require('./grant-deadline-watch') as typeof GrantDeadlineWatch).grantDeadlineWatch(...args);
-}
-export function commsDraft(...args: Parameters<typeof CommsDraft.commsDraft>): ReturnType<typeof CommsDraft.commsDraft> {
-  return (require('./comms-draft') as typeof CommsDraft).commsDraft(...args);
-}
-export function opsMonitor(...args: Parameters<typeof OpsMonitor.opsMonitor>): ReturnType<typeof OpsMonitor.opsMonitor> {
-  return (require('./ops-monitor') as typeof OpsMonitor).opsMonitor(...args);
-}
-export function decisionBrief(...args: Parameters<typeof DecisionBrief.decisionBrief>): ReturnType<typeof DecisionBrief.decisionBrief> {
-  return (require('./decision-brief') as typeof DecisionBrief).decisionBrief(...args);
-}
-export function pilotGrantSummary(...args: Parameters<typeof PilotGrantSummary.pilotGrantSummary>): ReturnType<typeof PilotGrantSummary.pilotGrantSummary> {
-  return (require('./pilot-grant-summary') as typeof PilotGrantSummary).pilotGrantSummary(...args);
-}
-export function scheduledRun(...args: Parameters<typeof ScheduledRun.scheduledRun>): ReturnType<typeof ScheduledRun.scheduledRun> {
-  return (require('./scheduled-run') as typeof ScheduledRun).scheduledRun(...args);
-}
+export const donorDigest = onCall(() => require('./donor-digest') as typeof DonorDigest, 'donorDigest');
+export const grantDeadlineWatch = onCall(() => require('./grant-deadline-watch') as typeof GrantDeadlineWatch, 'grantDeadlineWatch');
+export const commsDraft = onCall(() => require('./comms-draft') as typeof CommsDraft, 'commsDraft');
+export const opsMonitor = onCall(() => require('./ops-monitor') as typeof OpsMonitor, 'opsMonitor');
+export const decisionBrief = onCall(() => require('./decision-brief') as typeof DecisionBrief, 'decisionBrief');
+export const pilotGrantSummary = onCall(() => require('./pilot-grant-summary') as typeof PilotGrantSummary, 'pilotGrantSummary');
+export const scheduledRun = onCall(() => require('./scheduled-run') as typeof ScheduledRun, 'scheduledRun');
 // The promotion gate and the platform's report.
-export function promotionGate(...args: Parameters<typeof PromotionGate.promotionGate>): ReturnType<typeof PromotionGate.promotionGate> {
-  return (require('./promotion-gate') as typeof PromotionGate).promotionGate(...args);
-}
-export function sloReport(...args: Parameters<typeof SloReport.sloReport>): ReturnType<typeof SloReport.sloReport> {
-  return (require('./slo-report') as typeof SloReport).sloReport(...args);
-}
+export const promotionGate = onCall(() => require('./promotion-gate') as typeof PromotionGate, 'promotionGate');
+export const sloReport = onCall(() => require('./slo-report') as typeof SloReport, 'sloReport');
