@@ -7,6 +7,7 @@ import * as ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { ALL_FAILURE_TYPES } from '../common/failures';
 import * as workflows from '../workflows';
+import { PRELOADED_MODULES } from '../workers/workflow-worker';
 
 /** The layers point down: client → workers → activities → stores → platform → common (config is data over common). */
 const root = path.resolve(__dirname, '..');
@@ -155,6 +156,57 @@ describe('zod is loaded and its schemas built on first use, not at module load',
     expect(zodAtLoad('common/probe.ts', "import { z } from 'zod';\nexport function f() { return z.string(); }")).toEqual([
       "common/probe.ts:1: import { z } from 'zod'; (a value import of zod: use zod() from common/zod.ts)",
     ]);
+  });
+});
+
+/** Modules a file imports as values (type-only imports and exports left out). */
+function valueImportsOf(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  return source.statements.flatMap((statement) => {
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      const typeOnly = !!clause && (clause.isTypeOnly || (!clause.name && !!clause.namedBindings && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      return typeOnly ? [] : [(statement.moduleSpecifier as ts.StringLiteral).text];
+    }
+    if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && !statement.isTypeOnly) return [(statement.moduleSpecifier as ts.StringLiteral).text];
+    return [];
+  });
+}
+
+/** Why a module may not be shared by every run of a V8 context (empty: it may). */
+function notShareable(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const found: string[] = [];
+  for (const statement of source.statements) {
+    if (ts.isVariableStatement(statement) && !(statement.declarationList.flags & ts.NodeFlags.Const)) found.push(`${file}: module-level ${statement.getText().split('\n')[0]!.slice(0, 60)} (state shared by every run)`);
+  }
+  for (const spec of valueImportsOf(file, text)) {
+    if (spec.startsWith('.')) {
+      const target = path.relative(root, path.resolve(root, path.dirname(file), spec));
+      if (!PRELOADED_MODULES.some((name) => target === `common/${name}`)) found.push(`${file} imports ${spec}, which is not preloaded (its state would be shared too)`);
+    } else if (spec !== '@temporalio/common') found.push(`${file} imports ${spec} as a value`);
+  }
+  return found;
+}
+
+describe('modules shared by every run of a V8 context are pure', () => {
+  it('each preloaded module is in common/, keeps no module-level state and imports only preloaded modules (and @temporalio/common)', () => {
+    expect(PRELOADED_MODULES.length).toBeGreaterThan(5);
+    const problems = PRELOADED_MODULES.flatMap((name) => {
+      const file = `common/${name}.ts`;
+      return notShareable(file, fs.readFileSync(path.join(root, file), 'utf8'));
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('the check sees module-level state and an import of a module that is not preloaded', () => {
+    const probe = ["import type { z } from 'zod';", "import { lazily } from './lazy';", "import { LANES } from './lanes';", 'let calls = 0;', 'const fixed = 1;', "export { builtSoFar } from './lazy';"].join('\n');
+    expect(notShareable('common/probe.ts', probe)).toEqual([
+      'common/probe.ts: module-level let calls = 0; (state shared by every run)',
+      "common/probe.ts imports ./lazy, which is not preloaded (its state would be shared too)",
+      "common/probe.ts imports ./lazy, which is not preloaded (its state would be shared too)",
+    ]);
+    expect(notShareable('common/probe.ts', "import { sleep } from '@temporalio/workflow';")).toEqual(['common/probe.ts imports @temporalio/workflow as a value']);
   });
 });
 

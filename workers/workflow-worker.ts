@@ -30,12 +30,45 @@ export async function createWorkflowWorker(options: WorkflowWorkerOptions): Prom
     taskQueue: options.taskQueue ?? WORKFLOW_TASK_QUEUE,
     identity: 'civicos-workflows',
     dataConverter: options.dataConverter,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath(), bundlerOptions: { preloadModules: preloadedModules() } }),
     // A pre-built bundle has the workflow interceptor modules built in (bundleWorkflowCode). Tracing outermost:
     // its span records an activity failure after the redactor has cleaned it.
     interceptors: { ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules() }), activity: [tracingActivityInterceptor, ...(redactingInterceptors.activity ?? [])] },
     activities: createActivities(options.deps),
   });
+}
+
+/**
+ * Pure modules of the request path, evaluated once per reusable V8 context instead of once per run
+ * (the context otherwise evaluates every module a run imports again, per run). Each must be safe to
+ * share across runs: no module-level mutable state, no workflow API at load, exports never mutated
+ * (the SDK deep-freezes them). Their own imports are shared with them, so they must be pure too;
+ * test/structure.test.ts checks that. Modules with lazily-built schemas (common/lazy.ts) are not
+ * here: a run builds only the schemas it uses, and test/schema-builds.test.ts counts per run.
+ */
+export const PRELOADED_MODULES = [
+  'secret-rules',
+  'redact',
+  'lanes',
+  'callback-targets',
+  'contract',
+  'payload-redaction',
+  'cloud-policy',
+  'quality-gate',
+  'failures',
+  'inference',
+  'search-attributes',
+  'trace-context',
+] as const;
+
+/** PRELOADED_MODULES as paths (the Worker's `bundlerOptions.preloadModules`). */
+export function preloadedModules(): string[] {
+  return PRELOADED_MODULES.map((name) => path.join(__dirname, '..', 'common', `${name}.ts`));
+}
+
+/** What a pre-built bundle (bundleWorkflowCode) needs to run as the Worker's own would: the interceptor and preloaded modules. */
+export function workflowBundleOptions(): { workflowInterceptorModules: string[]; preloadModules: string[] } {
+  return { workflowInterceptorModules: workflowInterceptorModules(), preloadModules: preloadedModules() };
 }
 
 /** Workflow interceptor modules (trace context onto activities); pass them to bundleWorkflowCode too. */

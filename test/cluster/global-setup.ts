@@ -8,6 +8,7 @@ import { isAlive } from '../../deploy/cluster/processes';
 import { TEMPORAL_SERVICES } from '../../deploy/cluster/temporal-server';
 import { locateTemporalCli } from '../../deploy/temporal/dev-server';
 import { TEST_CODEC_KEYS } from '../support/codec-key';
+import { workflowBundleOptions } from '../../workers/workflow-worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,7 +35,7 @@ export async function setup(project: { provide<K extends keyof ProvidedContext>(
   startedHere = !wasUp;
   const cli = await locateTemporalCli();
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-cluster-test-'));
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', 'support', 'workflows', 'index.ts'), logger: quietLogger });
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', 'support', 'workflows', 'index.ts'), ...workflowBundleOptions(), logger: quietLogger });
   const bundlePath = path.join(tmpDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
   project.provide('temporalAddress', temporalAddressOf(state));

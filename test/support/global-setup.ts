@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { ProvidedContext } from 'vitest';
 import { freePort, locateTemporalCli, startDevServer, type DevServer } from '../../deploy/temporal/dev-server';
-import { workflowInterceptorModules } from '../../workers/workflow-worker';
+import { workflowBundleOptions } from '../../workers/workflow-worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,7 +25,7 @@ export async function setup(project: { provide<K extends keyof ProvidedContext>(
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'civicos-test-'));
   const [port, bundle] = await Promise.all([
     freePort(),
-    bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'workflows', 'index.ts'), workflowInterceptorModules: workflowInterceptorModules(), logger: quietLogger }),
+    bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'workflows', 'index.ts'), ...workflowBundleOptions(), logger: quietLogger }),
   ]);
   server = await startDevServer({ temporalPath: cli.path, port, namespace: 'default' });
   const bundlePath = path.join(tmpDir, 'workflow-bundle.js');

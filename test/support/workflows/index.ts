@@ -3,3 +3,4 @@
 export * from '../../../workflows';
 export { priorityProbe, addSecondBatchSignal } from './priority-probe';
 export { schemaBuildsProbe } from './schema-builds';
+export { preloadProbe } from './preload-probe';
