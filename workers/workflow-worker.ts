@@ -39,7 +39,7 @@ export async function createWorkflowWorker(options: WorkflowWorkerOptions): Prom
 }
 
 /**
- * Pure modules of the request path, evaluated once per reusable V8 context instead of once per run
+ * Pure modules of the request path (and the workflow interceptors), evaluated once per reusable V8 context instead of once per run
  * (the context otherwise evaluates every module a run imports again, per run). Each must be safe to
  * share across runs: no module-level mutable state, no workflow API at load, exports never mutated
  * (the SDK deep-freezes them). Their own imports are shared with them, so they must be pure too;
@@ -47,23 +47,24 @@ export async function createWorkflowWorker(options: WorkflowWorkerOptions): Prom
  * here: a run builds only the schemas it uses, and test/schema-builds.test.ts counts per run.
  */
 export const PRELOADED_MODULES = [
-  'secret-rules',
-  'redact',
-  'lanes',
-  'callback-targets',
-  'contract',
-  'payload-redaction',
-  'cloud-policy',
-  'quality-gate',
-  'failures',
-  'inference',
-  'search-attributes',
-  'trace-context',
+  'common/secret-rules',
+  'common/redact',
+  'common/lanes',
+  'common/callback-targets',
+  'common/contract',
+  'common/payload-redaction',
+  'common/cloud-policy',
+  'common/quality-gate',
+  'common/failures',
+  'common/inference',
+  'common/search-attributes',
+  'common/trace-context',
+  'workflows/tracing-interceptors',
 ] as const;
 
 /** PRELOADED_MODULES as paths (the Worker's `bundlerOptions.preloadModules`). */
 export function preloadedModules(): string[] {
-  return PRELOADED_MODULES.map((name) => path.join(__dirname, '..', 'common', `${name}.ts`));
+  return PRELOADED_MODULES.map((module) => path.join(__dirname, '..', `${module}.ts`));
 }
 
 /** What a pre-built bundle (bundleWorkflowCode) needs to run as the Worker's own would: the interceptor and preloaded modules. */

@@ -3,6 +3,7 @@ import * as lanes from '../../../common/lanes';
 import * as redact from '../../../common/redact';
 import * as routingMatrix from '../../../common/routing-matrix';
 import * as describeFailure from '../../../workflows/describe-failure';
+import * as tracingInterceptors from '../../../workflows/tracing-interceptors';
 
 /**
  * Diagnostic: which modules this run shares with every other run of its V8 context. The SDK
@@ -10,6 +11,6 @@ import * as describeFailure from '../../../workflows/describe-failure';
  * module evaluated for this run alone is not frozen.
  */
 export async function preloadProbe(): Promise<Record<string, boolean>> {
-  const modules: Record<string, object> = { contract, lanes, redact, routingMatrix, describeFailure };
+  const modules: Record<string, object> = { contract, lanes, redact, tracingInterceptors, routingMatrix, describeFailure };
   return Object.fromEntries(Object.entries(modules).map(([name, namespace]) => [name, Object.isFrozen(namespace)]));
 }
