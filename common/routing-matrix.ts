@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { zod } from './zod';
-import { LANES, type Lane } from './lanes';
+import { LANES } from './lanes';
 import { formatZodIssues } from './failures';
 import { lazily } from './lazy';
 
@@ -165,41 +165,6 @@ export function validateRoutingMatrix(input: unknown): { ok: true; value: Routin
   const parsed = routingMatrixSchema().safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: formatZodIssues(parsed.error, { root: 'matrix' }) };
-}
-
-export interface ResolvedRoute {
-  /** The alias (or concrete model) this step of the chain came from. */
-  alias: string;
-  provider: string;
-  kind: Provider['kind'];
-  placement: Provider['placement'];
-  model: string;
-  lanes: Lane[];
-}
-
-/**
- * The ordered chain for a requested alias: the alias itself, then its fallback chain, breadth
- * first, each alias once. A concrete model name is served by the default provider, no fallback.
- */
-export function resolveChain(matrix: RoutingMatrix, requested: string): ResolvedRoute[] {
-  const toRoute = (alias: string, provider: string, model: string): ResolvedRoute => {
-    const p = matrix.providers[provider]!;
-    return { alias, provider, kind: p.kind, placement: p.placement, model, lanes: p.lanes };
-  };
-  if (!matrix.aliases[requested]) return [toRoute(requested, matrix.defaultProvider, requested)];
-  const seen = new Set<string>();
-  const queue = [requested];
-  const chain: ResolvedRoute[] = [];
-  while (queue.length > 0) {
-    const alias = queue.shift()!;
-    if (seen.has(alias)) continue;
-    seen.add(alias);
-    const route = matrix.aliases[alias];
-    if (!route) continue;
-    chain.push(toRoute(alias, route.provider, route.model));
-    queue.push(...route.fallback);
-  }
-  return chain;
 }
 
 /** The OpenAI-compatible providers (cloud, local pilot) of a matrix: each has a task queue per lane (`providerQueue`). */

@@ -19,7 +19,7 @@ afterAll(async () => {
 describe('pure request-path modules are evaluated once per V8 context, not once per run', () => {
   it('a run shares the preloaded modules (frozen by the SDK) and evaluates the others for itself', async () => {
     const run = () => temporal.client.workflow.execute<typeof preloadProbe>('preloadProbe', { taskQueue: WORKFLOW_TASK_QUEUE, workflowId: uniqueId('preload') });
-    const expected = { contract: true, lanes: true, redact: true, tracingInterceptors: true, routingMatrix: false, describeFailure: false };
+    const expected = { contract: true, lanes: true, redact: true, tracingInterceptors: true, describeFailure: true, barrel: true, routingMatrix: false, lazy: false, donorDigest: false };
     expect(await run()).toEqual(expected);
     expect(await run()).toEqual(expected);
   });

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RoutingMatrixError, RoutingStore } from '../stores/routing-store';
 import { decideCloud } from '../common/cloud-policy';
 import { qualityGateFailure } from '../common/quality-gate';
-import { providerHostProblems, resolveChain, validateRoutingMatrix, type ProviderHostPolicy, type RoutingMatrix } from '../common/routing-matrix';
+import { providerHostProblems, validateRoutingMatrix, type ProviderHostPolicy, type RoutingMatrix } from '../common/routing-matrix';
+import { resolveChain } from '../common/route-chain';
 import { DEFAULT_ROUTING_MATRIX } from '../config/routing-default';
 
 const matrix = (): RoutingMatrix => {

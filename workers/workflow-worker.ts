@@ -39,12 +39,16 @@ export async function createWorkflowWorker(options: WorkflowWorkerOptions): Prom
 }
 
 /**
- * Pure modules of the request path (and the workflow interceptors), evaluated once per reusable V8 context instead of once per run
- * (the context otherwise evaluates every module a run imports again, per run). Each must be safe to
- * share across runs: no module-level mutable state, no workflow API at load, exports never mutated
- * (the SDK deep-freezes them). Their own imports are shared with them, so they must be pure too;
- * test/structure.test.ts checks that. Modules with lazily-built schemas (common/lazy.ts) are not
- * here: a run builds only the schemas it uses, and test/schema-builds.test.ts counts per run.
+ * The request path's modules (the workflows barrel, the request and collector workflows, the pure
+ * common/ modules they use) and the workflow interceptors, evaluated once per reusable V8 context
+ * instead of once per run: the context otherwise evaluates every module a run imports again, per
+ * run. The barrel still loads each CivicOS workflow's module on its first call, per run. Each
+ * preloaded module must be safe to share across runs: no module-level mutable state, no workflow
+ * API that needs a run at load (proxyActivities and defineSignal do not), exports never mutated
+ * (the SDK deep-freezes them: an exported global regex cannot move its lastIndex, so copy it before
+ * use, as common/redact.ts does). What they import is shared with them, so it must be preloaded
+ * too; test/structure.test.ts checks both. common/lazy.ts and the schema modules are not: a run
+ * builds only the schemas it uses, and test/schema-builds.test.ts counts that per run.
  */
 export const PRELOADED_MODULES = [
   'common/secret-rules',
@@ -59,7 +63,14 @@ export const PRELOADED_MODULES = [
   'common/inference',
   'common/search-attributes',
   'common/trace-context',
+  'common/route-chain',
   'workflows/tracing-interceptors',
+  'workflows/describe-failure',
+  'workflows/search-attributes',
+  'workflows/infer',
+  'workflows/inference-request',
+  'workflows/inference-collector',
+  'workflows/index',
 ] as const;
 
 /** PRELOADED_MODULES as paths (the Worker's `bundlerOptions.preloadModules`). */

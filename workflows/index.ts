@@ -1,11 +1,13 @@
 // The workflows barrel: the worker's single workflowsPath.
 //
-// Temporal's reusable V8 context evaluates the bundle's modules again for every workflow run, from
-// this barrel down. An inference request (most runs) needs only its own modules, so the CivicOS
-// workflows, the promotion gate and the SLO report are loaded on their first call in a run: each
-// export below is a function that requires its module then (webpack bundles the module; it is
-// evaluated only when required) and returns the workflow's own promise. The workflow type is the
-// export's name, as before. Their signals, queries and updates are imported from their modules.
+// Temporal's reusable V8 context evaluates the bundle's modules again for every workflow run,
+// unless they are preloaded (shared by every run of the context): this barrel and the request's
+// modules are (PRELOADED_MODULES in workers/workflow-worker.ts). An inference request (most runs)
+// needs only those, so the CivicOS workflows, the promotion gate and the SLO report are loaded on
+// their first call in a run: each export below is a function that requires its module then
+// (webpack bundles the module; it is evaluated only when required, for that run) and returns the
+// workflow's own promise. The workflow type is the export's name, as before. Their signals, queries
+// and updates are imported from their modules.
 /* eslint-disable @typescript-eslint/no-require-imports -- a require at first call is the point: an import is evaluated with the barrel */
 import type * as DonorDigest from './donor-digest';
 import type * as GrantDeadlineWatch from './grant-deadline-watch';

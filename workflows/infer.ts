@@ -30,7 +30,8 @@ import {
 } from '../common/inference';
 import { laneQueue, PRIORITY_KEY, providerQueue } from '../common/lanes';
 import { qualityGateFailure } from '../common/quality-gate';
-import { resolveChain, type ResolvedRoute, type RoutingMatrix } from '../common/routing-matrix';
+import type { RoutingMatrix } from '../common/routing-matrix';
+import { resolveChain, type ResolvedRoute } from '../common/route-chain';
 import { FAILURE, MODEL_TIMEOUT, NON_RETRYABLE_INFERENCE_FAILURES, NON_RETRYABLE_PROVIDER_FAILURES, PROVIDER_FAILURE, WAIT_FAILURE } from '../common/failures';
 import { redactPayloadText } from '../common/payload-redaction';
 

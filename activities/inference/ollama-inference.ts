@@ -3,7 +3,7 @@ import { metrics } from '@opentelemetry/api';
 import { Ollama, type ChatResponse } from 'ollama';
 import type { ModelCallPolicy } from '../../platform/env';
 import { type HostDownDetails, type InferenceActivities, type InferenceResult, type RouteTarget, type RunInferenceInput } from '../../common/inference';
-import { resolveChain } from '../../common/routing-matrix';
+import { resolveChain } from '../../common/route-chain';
 import type { RoutingStore } from '../../stores/routing-store';
 import type { JsonLogger } from '../../platform/logger';
 import { type InferenceRecord, type Ledger } from '../../stores/ledger';

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { RoutingMatrixError, RoutingStore } from '../../stores/routing-store';
-import { resolveChain } from '../../common/routing-matrix';
+import { resolveChain } from '../../common/route-chain';
 import { runSmokeTest, type SmokeReport } from '../smoke';
 import { CliUsageError, type CliContext, type RegisterCommand } from './context';
 import { readJsonFile } from './infer';

@@ -1,5 +1,6 @@
 import type { RouteOverride } from '../inference';
-import { resolveChain, type RoutingMatrix } from '../routing-matrix';
+import type { RoutingMatrix } from '../routing-matrix';
+import { resolveChain } from '../route-chain';
 import type { Battery } from './battery';
 import { modelFamily } from './judge';
 import type { Criterion, GateThresholds, TaskResult } from './criteria';

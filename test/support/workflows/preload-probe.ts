@@ -2,6 +2,9 @@ import * as contract from '../../../common/contract';
 import * as lanes from '../../../common/lanes';
 import * as redact from '../../../common/redact';
 import * as routingMatrix from '../../../common/routing-matrix';
+import * as lazy from '../../../common/lazy';
+import * as barrel from '../../../workflows';
+import * as donorDigest from '../../../workflows/donor-digest';
 import * as describeFailure from '../../../workflows/describe-failure';
 import * as tracingInterceptors from '../../../workflows/tracing-interceptors';
 
@@ -11,6 +14,6 @@ import * as tracingInterceptors from '../../../workflows/tracing-interceptors';
  * module evaluated for this run alone is not frozen.
  */
 export async function preloadProbe(): Promise<Record<string, boolean>> {
-  const modules: Record<string, object> = { contract, lanes, redact, tracingInterceptors, routingMatrix, describeFailure };
+  const modules: Record<string, object> = { contract, lanes, redact, tracingInterceptors, describeFailure, barrel, routingMatrix, lazy, donorDigest };
   return Object.fromEntries(Object.entries(modules).map(([name, namespace]) => [name, Object.isFrozen(namespace)]));
 }
