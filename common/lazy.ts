@@ -1,6 +1,7 @@
 /**
  * Values built on first use instead of at module load. Temporal's reusable V8 context evaluates
- * every module of the workflow bundle again for each workflow run (a module cache per run), so
+ * every module a workflow run imports again for that run (a module cache per run; only the
+ * modules workers/workflow-worker.ts preloads are shared, and this one is not), so
  * whatever a module builds at load, zod schemas above all, is rebuilt for every run of every
  * workflow, used or not. Built on first use, a run builds only what it validates.
  */

@@ -7,8 +7,9 @@ import { startPlatform } from './support/platform';
 import { connectTest, uniqueId, type TestTemporal } from './support/temporal';
 
 /**
- * The reusable V8 context evaluates every module of the workflow bundle again for each run, so a
- * schema built at module load costs every run of every workflow. Each case runs one production
+ * The reusable V8 context evaluates every module a run imports again for that run (only preloaded
+ * modules are shared, and no schema module is), so a schema built at module load costs every run
+ * of every workflow. Each case runs one production
  * workflow inside a probe run (test/support/workflows/schema-builds.ts) and reads which schemas
  * that run built, and whether it loaded zod at all (`zod`: common/zod.ts), from common/lazy.ts.
  */
