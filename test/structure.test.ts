@@ -177,8 +177,15 @@ function valueImportsOf(file: string, text: string): string[] {
 function notShareable(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
   const found: string[] = [];
+  // A `let`, or a `const` holding an empty collection to fill (a cache, a log): state every run would share.
+  const emptyCollection = (init: ts.Expression | undefined): boolean =>
+    !!init &&
+    ((ts.isArrayLiteralExpression(init) && init.elements.length === 0) ||
+      (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && ['Map', 'Set', 'WeakMap', 'WeakSet'].includes(init.expression.text)));
   for (const statement of source.statements) {
-    if (ts.isVariableStatement(statement) && !(statement.declarationList.flags & ts.NodeFlags.Const)) found.push(`${file}: module-level ${statement.getText().split('\n')[0]!.slice(0, 60)} (state shared by every run)`);
+    if (!ts.isVariableStatement(statement)) continue;
+    const mutable = !(statement.declarationList.flags & ts.NodeFlags.Const) || statement.declarationList.declarations.some((d) => emptyCollection(d.initializer));
+    if (mutable) found.push(`${file}: module-level ${statement.getText().split('\n')[0]!.slice(0, 60)} (state shared by every run)`);
   }
   for (const spec of valueImportsOf(file, text)) {
     if (spec.startsWith('.')) {
@@ -199,10 +206,22 @@ describe('modules shared by every run of a V8 context are pure', () => {
     expect(problems).toEqual([]);
   });
 
-  it('the check sees module-level state and an import of a module that is not preloaded', () => {
-    const probe = ["import type { z } from 'zod';", "import { lazily } from './lazy';", "import { LANES } from './lanes';", 'let calls = 0;', 'const fixed = 1;', "export { builtSoFar } from './lazy';"].join('\n');
+  it('the check sees module-level state (a let, an empty collection to fill) and an import of a module that is not preloaded', () => {
+    const probe = [
+      "import type { z } from 'zod';",
+      "import { lazily } from './lazy';",
+      "import { LANES } from './lanes';",
+      'let calls = 0;',
+      'const fixed = 1;',
+      "const KINDS = ['a', 'b'];",
+      'const seen: string[] = [];',
+      'const cache = new Map<string, number>();',
+      "export { builtSoFar } from './lazy';",
+    ].join('\n');
     expect(notShareable('common/probe.ts', probe)).toEqual([
       'common/probe.ts: module-level let calls = 0; (state shared by every run)',
+      'common/probe.ts: module-level const seen: string[] = []; (state shared by every run)',
+      'common/probe.ts: module-level const cache = new Map<string, number>(); (state shared by every run)',
       "common/probe.ts imports ./lazy, which is not preloaded (its state would be shared too)",
       "common/probe.ts imports ./lazy, which is not preloaded (its state would be shared too)",
     ]);
