@@ -31,7 +31,8 @@ export async function createWorkflowWorker(options: WorkflowWorkerOptions): Prom
     identity: 'civicos-workflows',
     dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath(), bundlerOptions: { preloadModules: preloadedModules() } }),
-    // A pre-built bundle has the workflow interceptor modules built in (bundleWorkflowCode). Tracing outermost:
+    // A pre-built bundle has the workflow interceptor and preloaded modules built in (bundleWorkflowCode with
+    // workflowBundleOptions()). Tracing outermost:
     // its span records an activity failure after the redactor has cleaned it.
     interceptors: { ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules() }), activity: [tracingActivityInterceptor, ...(redactingInterceptors.activity ?? [])] },
     activities: createActivities(options.deps),
@@ -83,7 +84,7 @@ export function workflowBundleOptions(): { workflowInterceptorModules: string[];
   return { workflowInterceptorModules: workflowInterceptorModules(), preloadModules: preloadedModules() };
 }
 
-/** Workflow interceptor modules (trace context onto activities); pass them to bundleWorkflowCode too. */
+/** Workflow interceptor modules (trace context onto activities); a pre-built bundle gets them from workflowBundleOptions(). */
 export function workflowInterceptorModules(): string[] {
   return [path.join(__dirname, '..', 'workflows', 'tracing-interceptors.ts')];
 }
