@@ -56,6 +56,7 @@ export class Simulator {
   private faultRng: Rng;
   private failRemaining: number;
   private readonly loaded = new Map<string, LoadedModel>();
+  private readonly cards = new Map<string, ModelCard>();
   private pumping = false;
 
   constructor(options: SimulatorOptions) {
@@ -136,14 +137,25 @@ export class Simulator {
 
   // ── catalogue endpoints ──
 
-  private installedCards(): ModelCard[] {
+  private installedNames(): string[] {
     const missing = new Set((this.options.faults.missingModels ?? []).map(normalizeModelName));
-    return this.options.models.map(normalizeModelName).filter((name) => !missing.has(name)).map(modelCard);
+    return this.options.models.map(normalizeModelName).filter((name) => !missing.has(name));
+  }
+
+  private installedCards(): ModelCard[] {
+    return this.installedNames().map((name) => this.card(name));
+  }
+
+  /** A card is a pure function of its name: built (and hashed) once, not on every lookup of a request. */
+  private card(name: string): ModelCard {
+    let card = this.cards.get(name);
+    if (!card) this.cards.set(name, (card = modelCard(name)));
+    return card;
   }
 
   private findModel(name: string): ModelCard | undefined {
     const wanted = normalizeModelName(name);
-    return this.installedCards().find((card) => card.name === wanted);
+    return this.installedNames().includes(wanted) ? this.card(wanted) : undefined;
   }
 
   private tagEntry(card: ModelCard): Record<string, unknown> {
