@@ -36,6 +36,8 @@ export class RoutingStore {
   private readonly dir: string;
   /** Validated versions (files are never rewritten; the mtime guards against a hand edit). Shared: read-only. */
   private readonly versions = new Map<number, { mtimeMs: number; matrix: RoutingMatrix }>();
+  /** current.json as last parsed, with the stat it had then. Read-only. */
+  private parsedPointer: { stamp: string; pointer: Pointer } | undefined;
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'routing');
   }
@@ -119,9 +121,21 @@ export class RoutingStore {
     return max + 1;
   }
 
+  /**
+   * The pointer in force, read again only when current.json changed: every model call of an
+   * inference worker asks, and another process (`civicos routing set`) may have moved it. A write
+   * replaces the file (a new inode), so its stat says whether the parsed copy is still the file's.
+   */
   private pointer(): Pointer | undefined {
+    const file = path.join(this.dir, 'current.json');
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat) return undefined;
+    const stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+    if (this.parsedPointer?.stamp === stamp) return this.parsedPointer.pointer;
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.dir, 'current.json'), 'utf8')) as Pointer;
+      const pointer = JSON.parse(fs.readFileSync(file, 'utf8')) as Pointer;
+      this.parsedPointer = { stamp, pointer };
+      return pointer;
     } catch {
       return undefined;
     }

@@ -170,4 +170,23 @@ describe('routing store: versions, pointer, rollback', () => {
     expect(() => store.rollback('dana')).toThrow(/1\.json: unreadable or not JSON/);
     expect(store.current().version).toBe(2);
   });
+
+  it('sees at once every change another store (another process) makes to the pointer (it re-reads the file when its stat changed)', () => {
+    const dir = tempDir();
+    const worker = new RoutingStore(dir);
+    const cli = new RoutingStore(dir);
+    expect(worker.current().version).toBe(1);
+    // Changes land within a millisecond of the read before them (same mtime to the ms), and each is seen.
+    for (let round = 0; round < 20; round++) {
+      expect(cli.set(clone(DEFAULT_ROUTING_MATRIX), 'dana').version).toBe(round + 2);
+      expect(worker.current().version).toBe(round + 2);
+      expect(cli.rollback('dana').version).toBe(round + 1);
+      expect(worker.current().version).toBe(round + 1);
+      cli.reapply(round + 2, 'dana');
+      expect(worker.current().version).toBe(round + 2);
+    }
+    // A hand edit in place (same inode) too.
+    fs.writeFileSync(path.join(dir, 'routing', 'current.json'), JSON.stringify({ stack: [1, 2], updatedAt: new Date().toISOString(), by: 'hand edit' }));
+    expect(worker.current().version).toBe(2);
+  });
 });
