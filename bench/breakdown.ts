@@ -3,7 +3,6 @@
  * plus the client's own submit and result times (same machine, same clock).
  */
 import type { Client } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { fmt, percentile } from './support';
 
@@ -32,6 +31,12 @@ export interface Breakdown {
   steps: number[];
   workflowTasks: number;
   activities: number;
+}
+
+/** An event time in ms with its sub-millisecond part (the SDK's tsToMs drops it, and most steps are a few ms). */
+function tsToMs(ts: { seconds?: { toNumber(): number } | number | null; nanos?: number | null }): number {
+  const seconds = typeof ts.seconds === 'number' ? ts.seconds : (ts.seconds?.toNumber() ?? 0);
+  return seconds * 1000 + (ts.nanos ?? 0) / 1e6;
 }
 
 export async function breakdown(client: Client, timing: Timing): Promise<Breakdown> {
