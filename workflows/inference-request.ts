@@ -30,7 +30,12 @@ export async function inferenceRequest(payload: unknown): Promise<InferenceResul
   // First, before any activity: admission and `queue status` count requests by these.
   ensureSearchAttributes(requestSearchAttributes(request));
   try {
-    return await serve(request);
+    // The happy path awaits the model call and nothing else: each async layer would cost a promise
+    // whose creation the SDK records with a stack trace (for the stack trace query).
+    const result = await inferRequest(request);
+    ensureSearchAttributes([{ key: SA.Model, value: result.model }]);
+    if (request.callback !== 'none') await deliver(request, result);
+    return result;
   } catch (error) {
     if (request.lane === 'prod' && !isCancellation(error)) {
       const { workflowId, workflowType, runId } = workflowInfo();
@@ -50,9 +55,8 @@ export async function inferenceRequest(payload: unknown): Promise<InferenceResul
   }
 }
 
-async function serve(request: InferencePayload): Promise<InferenceResult> {
-  const result = await inferRequest(request);
-  ensureSearchAttributes([{ key: SA.Model, value: result.model }]);
+/** The result to the request's callback: a workflow's signal, or a URL. */
+async function deliver(request: InferencePayload, result: InferenceResult): Promise<void> {
   if (request.callback.startsWith('signal:')) {
     const [targetId, signalName] = request.callback.slice('signal:'.length).split('/') as [string, string];
     // Only a workflow type that declares itself a callback target, with a signal it declares.
@@ -60,8 +64,7 @@ async function serve(request: InferencePayload): Promise<InferenceResult> {
     const problem = callbackTargetProblem(targetId, target.workflowType, signalName);
     if (problem) throw ApplicationFailure.create({ message: `callback refused: ${problem}`, type: CALLBACK_FAILURE.targetRefused, nonRetryable: true });
     await getExternalWorkflowHandle(targetId).signal(signalName, { workflowId: workflowInfo().workflowId, result });
-  } else if (request.callback !== 'none') {
+  } else {
     await deliverCallback({ callback: request.callback, workflowId: workflowInfo().workflowId, result });
   }
-  return result;
 }
