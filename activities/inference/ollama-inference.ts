@@ -10,6 +10,7 @@ import { type InferenceRecord, type Ledger } from '../../stores/ledger';
 import { chatMessages, completedRecord, completedResult, failedRecord, startAttempt, tokensPerSecond, type AttemptBase } from '../model-call';
 import { CallWatchdog } from './call-watchdog';
 import { classifyInferenceError } from './errors';
+import { createHttpFetch } from './http-transport';
 import type { HostHealth } from './host-health';
 import { resolveModel } from './model-aliases';
 import { ATTEMPT_FAILURE, FAILURE, MODEL_TIMEOUT, UNKNOWN_FAILURE, WAIT_FAILURE } from '../../common/failures';
@@ -72,6 +73,8 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
   const latencyHistogram = meter.createHistogram('civicos_inference_latency_ms', { unit: 'ms', description: 'Model call duration' });
   const tokenCounter = meter.createCounter('civicos_inference_tokens_total', { description: 'Prompt and output tokens' });
   const calls = deps.calls ?? DEFAULT_CALLS;
+  // One keep-alive connection pool per host's worker.
+  const httpFetch = createHttpFetch();
 
   const hostDown = (): ApplicationFailure => {
     const details: HostDownDetails = { host: deps.host.name, since: (deps.health?.since ?? new Date()).toISOString(), prodWaitMs: calls.prodHostWaitMs };
@@ -136,7 +139,7 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
       const stop = AbortSignal.any([ctx.cancellationSignal, preempted.signal, watchdog.signal]);
       const client = new Ollama({
         host: deps.host.url,
-        fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, stop]) : stop }),
+        fetch: (input, init) => httpFetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, stop]) : stop }),
       });
       let firstTokenAt: number | undefined;
 
