@@ -13,14 +13,15 @@ import { SECRET_KEYS, SECRET_PATTERNS, type SecretPattern } from './secret-rules
 /** `\b` treats `_` as a word character; secrets sit next to `_` (Markdown emphasis, `key_old`), so boundaries here are alphanumeric only. */
 const ALNUM_BOUNDARY = '(?:(?<![A-Za-z0-9])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?![A-Za-z0-9]))';
 
-const PATTERNS: SecretPattern[] = SECRET_PATTERNS.map(({ kind, pattern }) => ({ kind, pattern: new RegExp(pattern.source.replaceAll('\\b', ALNUM_BOUNDARY), pattern.flags) }));
+const PATTERNS: SecretPattern[] = SECRET_PATTERNS.map(({ kind, pattern, needs }) => ({ kind, pattern: new RegExp(pattern.source.replaceAll('\\b', ALNUM_BOUNDARY), pattern.flags), needs }));
 
 /** Every secret kind this module recognises (for docs and tests). */
 export const SECRET_KINDS: readonly string[] = [...new Set(PATTERNS.map((p) => p.kind))];
 
-function applyPatterns(text: string): string {
+/** Each rule in order, on the text as the rules before it left it; a rule whose `needs` the text lacks cannot match and is not run. */
+function applyPatterns(text: string, everyRule = false): string {
   let out = text;
-  for (const { kind, pattern } of PATTERNS) out = out.replace(pattern, `[REDACTED:${kind}]`);
+  for (const { kind, pattern, needs } of PATTERNS) if (everyRule || needs.test(out)) out = out.replace(pattern, `[REDACTED:${kind}]`);
   return out;
 }
 
@@ -30,10 +31,19 @@ function applyPatterns(text: string): string {
  * form holds a secret, the redacted decoded form is returned (the encoding is lost, the secret too).
  */
 export function redactSecrets(text: string): string {
-  const direct = applyPatterns(text);
+  return redactWith(text, false);
+}
+
+/** `redactSecrets` running every rule on every text: the reference the rules' `needs` are tested against. */
+export function redactSecretsTryingEveryRule(text: string): string {
+  return redactWith(text, true);
+}
+
+function redactWith(text: string, everyRule: boolean): string {
+  const direct = applyPatterns(text, everyRule);
   const decoded = decodeForMatching(direct);
   if (decoded === direct) return direct;
-  const redacted = applyPatterns(decoded);
+  const redacted = applyPatterns(decoded, everyRule);
   return redacted === decoded ? direct : redacted;
 }
 
