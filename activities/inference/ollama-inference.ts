@@ -1,5 +1,4 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { metrics } from '@opentelemetry/api';
 import { Ollama, type ChatResponse } from 'ollama';
 import type { ModelCallPolicy } from '../../platform/env';
 import { type HostDownDetails, type InferenceActivities, type InferenceResult, type RouteTarget, type RunInferenceInput } from '../../common/inference';
@@ -66,12 +65,7 @@ const OUTAGE_TYPES: readonly string[] = [FAILURE.hostUnreachable, FAILURE.hostEr
  * as a failure that spends retries.
  */
 export function createInferenceActivities(deps: InferenceDeps): InferenceActivities {
-  // Instruments are created here, after telemetry set the global meter provider.
-  const meter = metrics.getMeter('civicos-inference');
-  const inferenceCounter = meter.createCounter('civicos_inference_total', { description: 'Inference attempts by lane, model and outcome' });
-  const queueWaitHistogram = meter.createHistogram('civicos_inference_queue_wait_ms', { unit: 'ms', description: 'Activity scheduled → started' });
-  const latencyHistogram = meter.createHistogram('civicos_inference_latency_ms', { unit: 'ms', description: 'Model call duration' });
-  const tokenCounter = meter.createCounter('civicos_inference_tokens_total', { description: 'Prompt and output tokens' });
+  // Metrics come from the ledger lines this writes (platform/metrics.ts: civicos_requests_total, …).
   const calls = deps.calls ?? DEFAULT_CALLS;
   // One keep-alive connection pool per host's worker.
   const httpFetch = createHttpFetch();
@@ -113,12 +107,9 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
       const attempt = startAttempt(info, { workflowId, request, model, host: deps.host.name, simulated: deps.host.simulated, provider: 'ollama' });
       const { startedAt, base } = attempt;
       const { queueWaitMs } = base;
-      const attrs = { lane: request.lane, model, host: deps.host.name };
       const fail = async (outcome: InferenceRecord['outcome'], errorType: string, outputTokens: number): Promise<void> => {
         await deps.ledger.append(failedRecord(attempt, outcome, errorType, outputTokens));
-        inferenceCounter.add(1, { ...attrs, outcome });
       };
-      queueWaitHistogram.record(queueWaitMs, attrs);
       if (info.attempt > 1) await recordLostAttempt(deps.ledger, base, ctx.info.heartbeatDetails as AttemptProgress | undefined, log);
       if (deps.health?.down) {
         await fail('host_down', WAIT_FAILURE.hostDown, 0);
@@ -219,12 +210,6 @@ export function createInferenceActivities(deps: InferenceDeps): InferenceActivit
       // Only a retry can repeat a result whose completion never reached the server.
       const earlierOk = info.attempt > 1 ? (await deps.ledger.attempts(workflowId, info.activityId)).find((r) => r.outcome === 'ok' && r.attempt < info.attempt) : undefined;
       await deps.ledger.append(completedRecord(attempt, result, earlierOk?.attempt, firstTokenAt === undefined ? null : firstTokenAt - startedAt));
-      inferenceCounter.add(1, { ...attrs, outcome: earlierOk ? 'duplicate' : 'ok' });
-      latencyHistogram.record(latencyMs, attrs);
-      if (!earlierOk) {
-        tokenCounter.add(result.promptTokens, { ...attrs, kind: 'prompt' });
-        tokenCounter.add(result.outputTokens, { ...attrs, kind: 'output' });
-      }
       log.info(earlierOk ? 'inference completed again (an earlier attempt\'s result was lost on its way to the server)' : 'inference completed', { latencyMs, queueWaitMs, outputTokens: result.outputTokens, doneReason: result.doneReason });
       return result;
     },
