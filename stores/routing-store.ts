@@ -36,7 +36,7 @@ export class RoutingStore {
   private readonly dir: string;
   /** Validated versions (files are never rewritten; the mtime guards against a hand edit). Shared: read-only. */
   private readonly versions = new Map<number, { mtimeMs: number; matrix: RoutingMatrix }>();
-  /** current.json as last parsed, with the stat it had then. Read-only. */
+  /** current.json as last parsed, with the stat it had then (the pointer is shared with callers: read-only). */
   private parsedPointer: { stamp: string; pointer: Pointer } | undefined;
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'routing');
