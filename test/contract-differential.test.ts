@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateInferencePayload } from '../common/contract';
 import { inferencePayload } from './support/fixtures';
 import { oracleValidate } from './support/payload-oracle';
+import { seededRandom } from './support/seeded-random';
 
 /**
  * The queue contract's validator is plain code (the workflow runs it for every request and must not
@@ -31,20 +32,9 @@ const PER_FIELD: Record<string, unknown[]> = {
 const FIELDS = ['agent_id', 'calling_skill', 'model', 'priority', 'system_prompt', 'user_prompt', 'max_tokens', 'callback', 'lane', 'experiment_tag', 'success_criteria', 'task_class', 'idempotency_key', 'temperature', 'format', 'ttl_seconds', 'director_request', 'promotion'];
 const UNKNOWN = ['agentId', 'extra', 'Lane', '0', 'constructor', 'user prompt'];
 
-/** A small seeded generator (mulberry32): the same seed, the same payloads. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function payloads(count: number, seed: number): unknown[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const out: unknown[] = [];
   for (let i = 0; i < count; i++) {
